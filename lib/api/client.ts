@@ -1,0 +1,374 @@
+import ky, { HTTPError, TimeoutError, type Hooks, type KyInstance, type RetryOptions } from "ky";
+import { ApiError, parseRetryAfter } from "./errors.js";
+import type {
+  ChannelPoints,
+  ChunkResult,
+  CreateGrowthInstrumentParams,
+  CreatePhysicalSampleParams,
+  DataEntry,
+  GetTimeseriesOptions,
+  GrowthInstrument,
+  IngestChunkMultiParams,
+  IngestChunkParams,
+  InitializeStreamParams,
+  LinkPhysicalSampleParams,
+  ListDataEntriesParams,
+  ListPhysicalSamplesParams,
+  NumberArray,
+  PhysicalSample,
+  StreamIds,
+  Timeseries,
+  TimeseriesProperty,
+  TrackSampleInProjectParams,
+} from "./types.js";
+import type {
+  ChannelPointsBody,
+  ChunkResponse,
+  DataEntryWire,
+  GrowthInstrumentWire,
+  PhysicalSampleWire,
+  StreamIdsResponse,
+  TimeseriesPropertiesWire,
+  TimeseriesSeriesWire,
+} from "./wire.js";
+
+export const DEFAULT_ENDPOINT = "https://api.atomscale.ai";
+export type StreamPrefix = "/metrology" | "/tool-state";
+
+export interface AtomscaleClientOptions {
+  /** Sent as `X-API-KEY` on every request. */
+  apiKey: string;
+  /** @default "https://api.atomscale.ai" */
+  endpoint?: string;
+  /** Path prefix of the stream endpoints; the platform renamed metrology → tool-state. @default "/metrology" */
+  streamPrefix?: StreamPrefix;
+  /** Per-request timeout in milliseconds (false: none). @default 30000 */
+  timeoutMs?: number | false;
+  /** ky's retry option. The uploader does its own retrying, so the client does none by default. @default 0 */
+  retry?: RetryOptions | number;
+  /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
+  fetch?: typeof fetch;
+  /** ky hooks, e.g. for logging. The API key is added before these run. */
+  hooks?: Hooks;
+}
+
+/**
+ * A typed client of the Atomscale API: one method per documented endpoint the streamer needs.
+ * camelCase here, the documented snake_case names on the wire. Every failure is an {@link ApiError}.
+ *
+ * @example
+ * const client = new AtomscaleClient({ apiKey, endpoint: "http://127.0.0.1:8765" });
+ * const { dataId } = await client.initializeStream({ pointsPerChunk: 100, streamName: "MBE run" });
+ */
+export class AtomscaleClient {
+  readonly endpoint: string;
+  readonly streamPrefix: StreamPrefix;
+  #apiKey: string;
+  readonly #http: KyInstance;
+
+  constructor(options: AtomscaleClientOptions) {
+    if (typeof options?.apiKey !== "string" || options.apiKey.trim() === "") {
+      throw new TypeError("AtomscaleClient: apiKey must be a non-empty string (the X-API-KEY of your account).");
+    }
+    const prefix = options.streamPrefix ?? "/metrology";
+    if (prefix !== "/metrology" && prefix !== "/tool-state") {
+      throw new TypeError(`AtomscaleClient: streamPrefix must be "/metrology" or "/tool-state", got ${JSON.stringify(prefix)}.`);
+    }
+    const endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
+    try {
+      new URL(endpoint);
+    } catch (cause) {
+      throw new TypeError(`AtomscaleClient: endpoint must be an absolute URL, got ${JSON.stringify(options.endpoint)}.`, { cause });
+    }
+    this.endpoint = endpoint;
+    this.streamPrefix = prefix;
+    this.#apiKey = options.apiKey;
+    const userHooks = options.hooks ?? {};
+    this.#http = ky.create({
+      prefixUrl: endpoint,
+      timeout: options.timeoutMs ?? 30_000,
+      retry: options.retry ?? 0,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      hooks: {
+        ...userHooks,
+        beforeRequest: [
+          (request) => {
+            request.headers.set("X-API-KEY", this.#apiKey);
+          },
+          ...(userHooks.beforeRequest ?? []),
+        ],
+      },
+    });
+  }
+
+  /** Replace the API key, e.g. after a 401; later requests use the new one. */
+  setApiKey(apiKey: string): void {
+    if (typeof apiKey !== "string" || apiKey.trim() === "") {
+      throw new TypeError("AtomscaleClient.setApiKey: apiKey must be a non-empty string.");
+    }
+    this.#apiKey = apiKey;
+  }
+
+  // ---- stream ingest (reference §1) ----
+
+  async initializeStream(params: InitializeStreamParams, signal?: AbortSignal): Promise<StreamIds> {
+    const body: Record<string, unknown> = {
+      points_per_chunk: params.pointsPerChunk,
+      stream_name: params.streamName ?? null,
+      project_id: params.projectId ?? null,
+    };
+    if (params.synthSourceId != null) body.synth_source_id = params.synthSourceId;
+    if (params.physicalSampleId != null) body.physical_sample_id = params.physicalSampleId;
+    const res = await this.#request<StreamIdsResponse>("POST", `${this.#streamPath()}/stream/initialize`, { json: body, signal });
+    return { dataId: res.data_id, processedDataId: res.processed_data_id };
+  }
+
+  async ingestChunk(params: IngestChunkParams, signal?: AbortSignal): Promise<ChunkResult> {
+    const body = {
+      data_id: params.dataId,
+      chunk_index: params.chunkIndex,
+      channel_name: params.channelName,
+      ...channelBody(params),
+    };
+    const res = await this.#request<ChunkResponse>("POST", `${this.#streamPath()}/stream/chunk`, { json: body, signal });
+    return chunkResult(res);
+  }
+
+  async ingestChunkMulti(params: IngestChunkMultiParams, signal?: AbortSignal): Promise<ChunkResult[]> {
+    const channels: Record<string, ChannelPointsBody> = {};
+    for (const [name, points] of Object.entries(params.channels)) channels[name] = channelBody(points);
+    const body = { data_id: params.dataId, chunk_index: params.chunkIndex, channels };
+    const res = await this.#request<ChunkResponse[]>("POST", `${this.#streamPath()}/stream/chunk/multi`, { json: body, signal });
+    return res.map(chunkResult);
+  }
+
+  async finalizeStream(dataId: string, signal?: AbortSignal): Promise<StreamIds> {
+    const res = await this.#request<StreamIdsResponse>(
+      "POST",
+      `${this.#streamPath()}/stream/${encodeURIComponent(dataId)}/finalize`,
+      { signal },
+    );
+    return { dataId: res.data_id, processedDataId: res.processed_data_id };
+  }
+
+  // ---- read side (reference §2.1) ----
+
+  /** Read a stream back. Accepts the current `properties` shape and the legacy `series` shape. */
+  async getTimeseries(dataId: string, options: GetTimeseriesOptions = {}): Promise<Timeseries | null> {
+    const searchParams: Record<string, string> = {};
+    if (options.lastN !== undefined) searchParams.last_n = String(options.lastN);
+    if (options.returnNullIfMissing) searchParams.return_null_if_missing = "true";
+    const res = await this.#request<TimeseriesPropertiesWire | TimeseriesSeriesWire | null>(
+      "GET",
+      `${this.#streamPath()}/${encodeURIComponent(dataId)}/timeseries/`,
+      { searchParams, signal: options.signal },
+    );
+    return res == null ? null : normalizeTimeseries(res);
+  }
+
+  // ---- instruments, samples, projects, catalogue (reference §4) ----
+
+  async listGrowthInstruments(signal?: AbortSignal): Promise<GrowthInstrument[]> {
+    const res = await this.#request<GrowthInstrumentWire[] | null>("GET", "instruments/synthesis", { signal });
+    return (res ?? []).map(growthInstrument);
+  }
+
+  async createGrowthInstrument(params: CreateGrowthInstrumentParams, signal?: AbortSignal): Promise<GrowthInstrument> {
+    const json = { name: params.name, label: params.label, type: params.type, serial_id: params.serialId ?? null };
+    return growthInstrument(await this.#request<GrowthInstrumentWire>("POST", "instruments/synthesis/", { json, signal }));
+  }
+
+  async listPhysicalSamples(params: ListPhysicalSamplesParams = {}, signal?: AbortSignal): Promise<PhysicalSample[]> {
+    const searchParams: Record<string, string> = {};
+    if (params.physicalSampleId) searchParams.physical_sample_id = params.physicalSampleId;
+    if (params.hasDataItem !== undefined) searchParams.has_data_item = String(params.hasDataItem);
+    const res = await this.#request<PhysicalSampleWire[] | null>("GET", "physical_samples/", { searchParams, signal });
+    return (res ?? []).map(physicalSample);
+  }
+
+  async createPhysicalSample(params: CreatePhysicalSampleParams, signal?: AbortSignal): Promise<PhysicalSample> {
+    const json: Record<string, unknown> = { name: params.name ?? null };
+    if (params.growthInstrumentId != null) json.growth_instrument_id = params.growthInstrumentId;
+    if (params.sampleId != null) json.sample_id = params.sampleId;
+    return physicalSample(await this.#request<PhysicalSampleWire>("POST", "physical_samples/", { json, signal }));
+  }
+
+  async linkPhysicalSample(params: LinkPhysicalSampleParams, signal?: AbortSignal): Promise<void> {
+    const json = { data_ids: params.dataIds, physical_sample_id: params.physicalSampleId };
+    await this.#request<unknown>("POST", "data_entries/physical_sample", { json, signal });
+  }
+
+  async trackSampleInProject(params: TrackSampleInProjectParams, signal?: AbortSignal): Promise<void> {
+    const json = { physical_sample_id: params.physicalSampleId, set_active: params.setActive ?? true };
+    await this.#request<unknown>(
+      "POST",
+      `projects/${encodeURIComponent(params.projectId)}/configuration/tracking_samples`,
+      { json, signal },
+    );
+  }
+
+  async listDataEntries(params: ListDataEntriesParams = {}, signal?: AbortSignal): Promise<DataEntry[]> {
+    const searchParams = new URLSearchParams();
+    for (const id of params.dataIds ?? []) searchParams.append("data_ids", id);
+    for (const id of params.physicalSampleIds ?? []) searchParams.append("physical_sample_ids", id);
+    for (const id of params.projectIds ?? []) searchParams.append("project_ids", id);
+    if (params.status) searchParams.set("status", params.status);
+    const res = await this.#request<DataEntryWire[] | null>("GET", "data_entries/", { searchParams, signal });
+    return (res ?? []).map(dataEntry);
+  }
+
+  // ---- plumbing ----
+
+  #streamPath(): string {
+    return this.streamPrefix.slice(1);
+  }
+
+  async #request<T>(
+    method: "GET" | "POST",
+    path: string,
+    init: { json?: unknown; searchParams?: Record<string, string> | URLSearchParams; signal?: AbortSignal | undefined },
+  ): Promise<T> {
+    const shownPath = `/${path}`;
+    let response: Response;
+    try {
+      response = await this.#http(path, {
+        method,
+        ...(init.json !== undefined ? { json: init.json } : {}),
+        ...(init.searchParams ? { searchParams: init.searchParams } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+    } catch (error) {
+      throw await toApiError(error, method, shownPath);
+    }
+    const text = await response.text();
+    if (text === "") return null as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new ApiError({ method, path: shownPath, status: response.status, body: text, code: "bad_response", classification: "transient", cause });
+    }
+  }
+}
+
+async function toApiError(error: unknown, method: string, path: string): Promise<unknown> {
+  if (error instanceof HTTPError) {
+    const response = error.response;
+    let body: string | undefined;
+    let detail: unknown;
+    try {
+      body = await response.text();
+      detail = (JSON.parse(body) as { detail?: unknown }).detail;
+      body = undefined;
+    } catch {
+      // not JSON: keep the raw text in `body`
+    }
+    return new ApiError({
+      method,
+      path,
+      status: response.status,
+      detail,
+      body,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+      cause: error,
+    });
+  }
+  if (error instanceof TimeoutError) return new ApiError({ method, path, code: "timeout", cause: error });
+  // The caller's own abort is not an API failure: let it through untouched.
+  if (error instanceof Error && error.name === "AbortError") return error;
+  return new ApiError({ method, path, code: "network", cause: error });
+}
+
+function toArray(values: NumberArray): number[] {
+  return Array.isArray(values) ? values : Array.from(values);
+}
+
+function channelBody(points: ChannelPoints): ChannelPointsBody {
+  const body: ChannelPointsBody = { timestamps: toArray(points.timestamps), values: toArray(points.values) };
+  if (points.units != null) body.units = points.units;
+  return body;
+}
+
+function chunkResult(res: ChunkResponse): ChunkResult {
+  return { dataId: res.data_id, channelName: res.channel_name, chunkIndex: res.chunk_index, totalPoints: res.total_points };
+}
+
+const SERIES_TIME_COLUMNS = new Set(["unix_timestamp_ms", "relative_time_seconds", "frame_number"]);
+
+/** Both documented read-back shapes become the property-centric one. */
+export function normalizeTimeseries(raw: TimeseriesPropertiesWire | TimeseriesSeriesWire): Timeseries {
+  if ("properties" in raw && raw.properties && typeof raw.properties === "object") {
+    const properties: Record<string, TimeseriesProperty> = {};
+    for (const [name, p] of Object.entries(raw.properties)) {
+      properties[name] = {
+        unixTimestampMs: p.unix_timestamp_ms ?? [],
+        relativeTimeSeconds: p.relative_time_seconds ?? [],
+        values: p.values ?? [],
+        units: p.units ?? null,
+      };
+    }
+    return { properties };
+  }
+  if ("series" in raw && Array.isArray(raw.series)) {
+    const properties: Record<string, TimeseriesProperty> = {};
+    for (const row of raw.series) {
+      const t = row.unix_timestamp_ms;
+      if (t == null) continue; // rows without a time are dropped, as the Python SDK does
+      for (const [name, value] of Object.entries(row)) {
+        if (SERIES_TIME_COLUMNS.has(name)) continue;
+        const p = (properties[name] ??= { unixTimestampMs: [], relativeTimeSeconds: [], values: [], units: null });
+        p.unixTimestampMs.push(t);
+        p.relativeTimeSeconds.push(row.relative_time_seconds ?? null);
+        p.values.push(value);
+      }
+    }
+    return { properties };
+  }
+  throw new ApiError({
+    method: "GET",
+    path: "timeseries",
+    status: 200,
+    code: "bad_response",
+    classification: "permanent",
+    body: JSON.stringify(raw).slice(0, 300),
+    detail: "Unrecognised timeseries shape: expected a `properties` object or a `series` list.",
+  });
+}
+
+function growthInstrument(w: GrowthInstrumentWire): GrowthInstrument {
+  return {
+    synthSourceId: w.synth_source_id,
+    sourceName: w.source_name,
+    synthSourceType: w.synth_source_type,
+    sourceManufacturer: w.source_manufacturer ?? null,
+    sourceModel: w.source_model ?? null,
+    label: w.label,
+    serialId: w.serial_id,
+  };
+}
+
+function physicalSample(w: PhysicalSampleWire & { physical_sample_id?: string }): PhysicalSample {
+  return {
+    id: w.id ?? w.physical_sample_id,
+    name: w.name ?? null,
+    createdDatetime: w.created_datetime,
+    lastUpdated: w.last_updated,
+    numDataItems: w.num_data_items,
+    growthInstrumentId: w.growth_instrument_id,
+  };
+}
+
+function dataEntry(w: DataEntryWire): DataEntry {
+  return {
+    dataId: w.data_id,
+    rawName: w.raw_name,
+    charSourceType: w.char_source_type,
+    pipelineStatus: w.pipeline_status,
+    physicalSampleId: w.physical_sample_id,
+    physicalSampleName: w.physical_sample_name,
+    synthSourceId: w.synth_source_id,
+    sourceName: w.source_name,
+    uploadDatetime: w.upload_datetime,
+    lastUpdated: w.last_updated,
+    projects: w.projects ?? [],
+  };
+}

@@ -1,0 +1,96 @@
+import { parseArgs } from "node:util";
+import { DEFAULT_DATA_DIR, startEmulator } from "../emulator/start.js";
+import { CliError, USAGE_EXIT } from "./errors.js";
+
+export const DEFAULT_PORT = 8765;
+
+const HELP = `Usage: atomscale-stream serve [options]
+
+Runs a local emulator of the Atomscale API (the documented stream, read-back, instrument,
+sample and catalogue endpoints) on a real database, and serves the demo page at "/".
+
+Options:
+  --port N              TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --host HOST           interface to listen on (default 127.0.0.1)
+  --api-key KEY         the API key to accept (default: the one stored with the data, or a new one)
+  --data-dir DIR        embedded database (PGlite) directory (default ${DEFAULT_DATA_DIR})
+  --memory              embedded database in memory only: nothing survives a restart
+  --database-url URL    a PostgreSQL server instead (default: $DATABASE_URL if set)
+  --max-body-bytes N    largest request body accepted (default 16 MiB)
+  --verbose             log every request
+  -h, --help            show this help`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "api-key": { type: "string" },
+        "data-dir": { type: "string" },
+        memory: { type: "boolean" },
+        "database-url": { type: "string" },
+        "max-body-bytes": { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new CliError(`serve: ${(error as Error).message}\n\n${HELP}`, USAGE_EXIT);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = integerOption("--port", values.port, DEFAULT_PORT, 0, 65535);
+  const maxBodyBytes = integerOption("--max-body-bytes", values["max-body-bytes"], undefined, 1, Number.MAX_SAFE_INTEGER);
+  const databaseUrl = values["database-url"] ?? (values["data-dir"] || values.memory ? undefined : process.env.DATABASE_URL || undefined);
+  const chosen = [values["data-dir"] !== undefined, values.memory === true, values["database-url"] !== undefined].filter(Boolean);
+  if (chosen.length > 1) throw new CliError("serve: choose one of --data-dir, --memory and --database-url.", USAGE_EXIT);
+
+  const emulator = await startEmulator({
+    port,
+    host: values.host ?? "127.0.0.1",
+    ...(values["api-key"] !== undefined ? { apiKey: values["api-key"] } : {}),
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    ...(values.memory ? { memory: true } : {}),
+    ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(values.verbose ? { log: (line: string) => console.log(line) } : {}),
+  }).catch((error: Error) => {
+    throw new CliError(`serve: ${error.message}`, 1, { cause: error });
+  });
+
+  const where = emulator.database === "postgres" ? `PostgreSQL at ${emulator.databaseLocation}` : `PGlite (${emulator.databaseLocation})`;
+  console.log(`Atomscale emulator listening on ${emulator.url}`);
+  console.log(`API key: ${emulator.apiKey}`);
+  console.log(`Database: ${where}`);
+  console.log(`Demo page: ${emulator.url}/`);
+  console.log("Press Ctrl+C to stop.");
+
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolveStop();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  console.log("Stopping the emulator…");
+  await emulator.close();
+  return 0;
+}
+
+function integerOption(name: string, raw: string | undefined, fallback: number | undefined, min: number, max: number) {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new CliError(`serve: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}.`, USAGE_EXIT);
+  }
+  return n;
+}

@@ -1,0 +1,106 @@
+/**
+ * The emulator's storage: one small interface over a real PostgreSQL, either embedded (PGlite,
+ * on disk or in memory) or a server (through postgres.js). Both take the same SQL with $1 parameters.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: "pglite" | "postgres";
+  /** Where the data lives, for humans: a directory, "memory", or the server URL without its password. */
+  readonly location: string;
+  /** Run several statements atomically. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Run a script of several statements (no parameters). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL server, `postgres://user:password@host:port/db`. */
+  databaseUrl?: string | undefined;
+  /** Directory for the embedded database's files. */
+  dataDir?: string | undefined;
+  /** Keep the embedded database in memory only. */
+  memory?: boolean | undefined;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  return openPglite(options.memory ? undefined : options.dataDir);
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  let dir: string | undefined;
+  if (dataDir !== undefined) {
+    dir = join(dataDir, "pgdata");
+    await mkdir(dir, { recursive: true });
+  }
+  const db = await PGlite.create(dir);
+  const asQueryable = (q: { query: typeof db.query }): Queryable => ({
+    async query<T extends Row>(text: string, params?: unknown[]) {
+      return (await q.query<T>(text, params)).rows;
+    },
+  });
+  return {
+    kind: "pglite",
+    location: dir ?? "memory",
+    ...asQueryable(db),
+    transaction: (fn) => db.transaction((tx) => fn(asQueryable(tx))),
+    exec: async (script) => {
+      await db.exec(script);
+    },
+    close: () => db.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, {
+    max: 8,
+    onnotice: () => {},
+    // int8 as a JS number, as PGlite does (counts and chunk indices stay far below 2^53).
+    types: {
+      int8: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+    },
+  });
+  const asQueryable = (q: { unsafe: typeof sql.unsafe }): Queryable => ({
+    async query<T extends Row>(text: string, params?: unknown[]) {
+      return (await q.unsafe(text, (params ?? []) as never[])) as unknown as T[];
+    },
+  });
+  try {
+    await sql`select 1`;
+  } catch (cause) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw new Error(`Cannot reach the PostgreSQL server at ${redact(url)}: ${(cause as Error).message}`, { cause });
+  }
+  return {
+    kind: "postgres",
+    location: redact(url),
+    ...asQueryable(sql),
+    transaction: async (fn) => (await sql.begin((tx) => fn(asQueryable(tx)))) as Awaited<ReturnType<typeof fn>>,
+    exec: async (script) => {
+      await sql.unsafe(script);
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** A database URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable database URL)";
+  }
+}

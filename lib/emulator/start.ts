@@ -1,0 +1,180 @@
+/** startEmulator: the documented Atomscale endpoints on a real database, over HTTP, in Node or Deno. */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createApp } from "./app.js";
+import { openDatabase } from "./database.js";
+import { Store } from "./store.js";
+
+export interface EmulatorOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** The API key to accept. @default the key stored in the database, or a new random one (stored for next time) */
+  apiKey?: string;
+  /** A PostgreSQL server URL. @default none: the embedded PGlite database */
+  databaseUrl?: string;
+  /** Where PGlite keeps its files. @default ".data/emulator" */
+  dataDir?: string;
+  /** Keep the embedded database in memory (nothing survives a restart). @default false */
+  memory?: boolean;
+  /** The built demo page to serve at `/`. @default the package's dist/demo */
+  demoDir?: string;
+  /** Largest request body in bytes; larger ones get 413. @default 16 MiB */
+  maxBodyBytes?: number;
+  /** One line per request (method, path, status, time). @default none */
+  log?: (line: string) => void;
+}
+
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:8765` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  /** "pglite" or "postgres". */
+  readonly database: "pglite" | "postgres";
+  /** The database's location (a directory, "memory", or the server URL without its password). */
+  readonly databaseLocation: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATA_DIR = ".data/emulator";
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+interface DenoServer {
+  addr: { port: number };
+  shutdown(): Promise<void>;
+}
+interface DenoGlobal {
+  serve(options: { port: number; hostname: string; onListen?: () => void }, handler: (req: Request) => Response | Promise<Response>): DenoServer;
+}
+
+/**
+ * Start the emulator.
+ *
+ * @example
+ * const emu = await startEmulator({ memory: true });
+ * // emu.url, emu.apiKey
+ * await emu.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const dataDir = options.databaseUrl || options.memory ? undefined : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const lock = dataDir ? await acquireLock(dataDir) : undefined;
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir, memory: options.memory });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+  const store = new Store(db);
+  let apiKey: string;
+  try {
+    await store.migrate();
+    apiKey = options.apiKey ?? (await store.getSetting("api_key")) ?? newApiKey();
+    // The emulator's own key is kept with its data, so a restart on the same data accepts the same key
+    // and pending uploads resume. A key given explicitly is used as is and not stored.
+    if (options.apiKey === undefined) await store.setSetting("api_key", apiKey);
+  } catch (error) {
+    await db.close();
+    await lock?.release();
+    throw error;
+  }
+
+  const app = createApp({
+    store,
+    apiKey,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    demoDir: options.demoDir ?? defaultDemoDir(),
+    log: options.log,
+  });
+  const host = options.host ?? "127.0.0.1";
+  const server = await listen(app.fetch, host, options.port ?? 0);
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${server.port}`,
+    port: server.port,
+    apiKey,
+    database: db.kind,
+    databaseLocation: db.location,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        await db.close();
+        await lock?.release();
+      })()),
+  };
+}
+
+function newApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  return `emu_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function defaultDemoDir(): string | undefined {
+  // dist/emulator/start.js → dist/demo; lib/emulator/start.ts (tests) → dist/demo
+  for (const candidate of ["../demo/", "../../dist/demo/"]) {
+    const dir = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(join(dir, "index.html"))) return dir;
+  }
+  return undefined;
+}
+
+async function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+  if (deno) {
+    const server = deno.serve({ port, hostname, onListen: () => {} }, fetch);
+    return { port: server.addr.port, close: () => server.shutdown() };
+  }
+  const { serve } = await import("@hono/node-server");
+  return new Promise((resolveListen, reject) => {
+    const server = serve({ fetch, port, hostname }, (info) => {
+      resolveListen({
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+    server.once("error", reject);
+  });
+}
+
+/** One emulator per data directory: PGlite's files must not be opened twice. */
+async function acquireLock(dataDir: string): Promise<{ release(): Promise<void> }> {
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, "emulator.lock");
+  try {
+    await writeFile(file, String(process.pid), { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const pid = Number((await readFile(file, "utf8")).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new Error(
+        `The data directory ${dataDir} is in use by another emulator (pid ${pid}). Stop it, or choose another --data-dir.`,
+      );
+    }
+    // A stale lock from a process that died: take it over.
+    await writeFile(file, String(process.pid));
+  }
+  return { release: () => rm(file, { force: true }) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

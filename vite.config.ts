@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+// One config for the demo page (Vite) and the test runner (Vitest).
+export default defineConfig({
+  root: "demo",
+  base: "./",
+  build: {
+    outDir: "../dist/demo",
+    emptyOutDir: true,
+  },
+  test: {
+    root: ".",
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Each file starts its own emulator process; two cores, so keep the fan-out small.
+    maxWorkers: 2,
+  },
+});
