@@ -1,0 +1,233 @@
+/** AtomscaleClient against the real emulator process, plus the failure modes no emulator gives on demand. */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiError, AtomscaleClient, classifyStatus, normalizeTimeseries, parseRetryAfter } from "../../lib/index.js";
+import { BACKENDS, emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
+
+describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) => {
+  let emu: RunningEmulator;
+  let client: AtomscaleClient;
+  beforeAll(async () => {
+    emu = await emulatorOn(backend);
+    client = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: `${emu.url}/` });
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  it("streams with every ingest method and reads back in camelCase", async () => {
+    const { dataId, processedDataId } = await client.initializeStream({ pointsPerChunk: 4, streamName: "client run" });
+    expect(dataId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(processedDataId).toMatch(/^[0-9a-f-]{36}$/);
+    const first = await client.ingestChunk({
+      dataId,
+      chunkIndex: 0,
+      channelName: "temperature",
+      timestamps: new Float64Array([1705312200, 1705312201, 1705312202, 1705312203]),
+      values: new Float64Array([600.5, 601, 601.5, 602]),
+      units: "C",
+    });
+    expect(first).toEqual({ dataId, channelName: "temperature", chunkIndex: 0, totalPoints: 4 });
+    const multi = await client.ingestChunkMulti({
+      dataId,
+      chunkIndex: 1,
+      channels: {
+        temperature: { timestamps: [1705312204], values: [602.5] },
+        pressure: { timestamps: [1705312204, 1705312205], values: [1e-7, 2e-7], units: "mbar" },
+      },
+    });
+    expect(multi.map((r) => [r.channelName, r.totalPoints])).toEqual([["temperature", 5], ["pressure", 2]]);
+    const ts = await client.getTimeseries(dataId);
+    expect(ts?.properties.temperature).toEqual({
+      unixTimestampMs: [1705312200000, 1705312201000, 1705312202000, 1705312203000, 1705312204000],
+      relativeTimeSeconds: [0, 1, 2, 3, 4],
+      values: [600.5, 601, 601.5, 602, 602.5],
+      units: "C",
+    });
+    expect((await client.getTimeseries(dataId, { lastN: 1 }))?.properties.pressure?.values).toEqual([2e-7]);
+    expect(await client.finalizeStream(dataId)).toEqual({ dataId, processedDataId });
+    const [entry] = await client.listDataEntries({ dataIds: [dataId] });
+    expect(entry).toMatchObject({ dataId, rawName: "client run", pipelineStatus: "success", charSourceType: "metrology" });
+    expect(await client.getTimeseries("00000000-0000-4000-8000-00000000000f", { returnNullIfMissing: true })).toBeNull();
+  });
+
+  it("instruments, samples, links and project tracking", async () => {
+    const instruments = await client.listGrowthInstruments();
+    expect(instruments.length).toBeGreaterThanOrEqual(1);
+    expect(instruments[0]).toMatchObject({ synthSourceId: expect.any(Number), sourceName: expect.any(String) });
+    const created = await client.createGrowthInstrument({ name: "CVD reactor", label: "CVD-3", type: "cvd" });
+    expect(created).toMatchObject({ sourceName: "CVD reactor", synthSourceType: "cvd" });
+    expect((await client.listGrowthInstruments()).map((i) => i.synthSourceId)).toContain(created.synthSourceId);
+
+    const sample = await client.createPhysicalSample({ name: "GaN-001", growthInstrumentId: created.synthSourceId });
+    expect(sample).toMatchObject({ name: "GaN-001", growthInstrumentId: created.synthSourceId });
+    const { dataId } = await client.initializeStream({ pointsPerChunk: 10, synthSourceId: created.synthSourceId });
+    await client.linkPhysicalSample({ dataIds: [dataId], physicalSampleId: sample.id });
+    const project = "a1b2c3d4-0000-4000-8000-000000000001";
+    await client.trackSampleInProject({ projectId: project, physicalSampleId: sample.id });
+    const config = await http(emu)("GET", `/projects/${project}/configuration`);
+    expect(config.body).toEqual({ project_id: project, tracking_physical_sample_ids: [sample.id], active_tracking_physical_sample_id: sample.id });
+    const listed = await client.listPhysicalSamples({ physicalSampleId: sample.id });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ id: sample.id, name: "GaN-001", numDataItems: 1 });
+    expect((await client.listPhysicalSamples({ hasDataItem: true })).map((s) => s.id)).toContain(sample.id);
+    const [entry] = await client.listDataEntries({ physicalSampleIds: [sample.id] });
+    expect(entry).toMatchObject({ dataId, physicalSampleName: "GaN-001", synthSourceId: created.synthSourceId, sourceName: "CVD reactor" });
+  });
+
+  it("the /tool-state prefix makes tool_state streams", async () => {
+    const tool = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: emu.url, streamPrefix: "/tool-state" });
+    const { dataId } = await tool.initializeStream({ pointsPerChunk: 2 });
+    await tool.ingestChunk({ dataId, chunkIndex: 0, channelName: "x", timestamps: [1705312200], values: [1] });
+    expect((await tool.getTimeseries(dataId))?.properties.x?.values).toEqual([1]);
+    await tool.finalizeStream(dataId);
+    expect((await client.listDataEntries({ dataIds: [dataId] }))[0]?.charSourceType).toBe("tool_state");
+  });
+
+  it("sends exactly the documented snake_case names, with X-API-KEY, through an injected fetch", async () => {
+    const seen: Array<{ url: string; key: string | null; body: unknown }> = [];
+    const spy: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      const text = request.method === "POST" ? await request.clone().text() : "";
+      seen.push({ url: request.url, key: request.headers.get("x-api-key"), body: text ? JSON.parse(text) : undefined });
+      return fetch(request);
+    };
+    const spied = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: emu.url, fetch: spy });
+    const { dataId } = await spied.initializeStream({ pointsPerChunk: 3, streamName: "wire", projectId: null, synthSourceId: null });
+    await spied.ingestChunk({ dataId, chunkIndex: 0, channelName: "c", timestamps: [1705312200], values: [1], units: "nm" });
+    await spied.ingestChunkMulti({ dataId, chunkIndex: 1, channels: { c: { timestamps: [1705312201], values: [2] } } });
+    await spied.finalizeStream(dataId);
+    expect(seen.map((s) => new URL(s.url).pathname)).toEqual([
+      "/metrology/stream/initialize",
+      "/metrology/stream/chunk",
+      "/metrology/stream/chunk/multi",
+      `/metrology/stream/${dataId}/finalize`,
+    ]);
+    expect(seen.every((s) => s.key === emu.apiKey)).toBe(true);
+    expect(seen[0]!.body).toEqual({ points_per_chunk: 3, stream_name: "wire", project_id: null });
+    expect(seen[1]!.body).toEqual({ data_id: dataId, chunk_index: 0, channel_name: "c", timestamps: [1705312200], values: [1], units: "nm" });
+    expect(seen[2]!.body).toEqual({ data_id: dataId, chunk_index: 1, channels: { c: { timestamps: [1705312201], values: [2] } } });
+    expect(seen[3]!.body).toBeUndefined();
+  });
+
+  it("classifies the server's refusals: 401 auth (a new key resumes), 404/409/413/422 permanent", async () => {
+    const wrong = new AtomscaleClient({ apiKey: "wrong-key", endpoint: emu.url });
+    const e401 = await wrong.listGrowthInstruments().catch((e: unknown) => e);
+    expect(e401).toBeInstanceOf(ApiError);
+    expect(e401).toMatchObject({ status: 401, classification: "auth", code: "http_401", detail: "Invalid API key." });
+    expect((e401 as Error).message).not.toContain("wrong-key");
+    wrong.setApiKey(emu.apiKey);
+    expect((await wrong.listGrowthInstruments()).length).toBeGreaterThan(0);
+
+    const e404 = await client.finalizeStream("no-such-stream").catch((e: unknown) => e);
+    expect(e404).toMatchObject({ status: 404, classification: "permanent" });
+    const { dataId } = await client.initializeStream({ pointsPerChunk: 2 });
+    const e422 = await client.ingestChunk({ dataId, chunkIndex: -1, channelName: "", timestamps: [1], values: [1] }).catch((e: unknown) => e);
+    expect(e422).toMatchObject({ status: 422, classification: "permanent" });
+    expect((e422 as ApiError).message).toContain("chunk_index: Input should be greater than or equal to 0 (got -1)");
+    expect((e422 as ApiError).message).toContain("channel_name: String should have at least 1 character");
+    const e422b = await client.ingestChunk({ dataId, chunkIndex: 0, channelName: "x", timestamps: [1, 2, 3], values: [1, 2, 3] }).catch((e: unknown) => e);
+    expect((e422b as ApiError).message).toMatch(/3 points exceed points_per_chunk \(2\)/);
+    await client.finalizeStream(dataId);
+    const e409 = await client.ingestChunk({ dataId, chunkIndex: 0, channelName: "x", timestamps: [1], values: [1] }).catch((e: unknown) => e);
+    expect(e409).toMatchObject({ status: 409, classification: "permanent" });
+  });
+});
+
+describe("AtomscaleClient failure modes", () => {
+  let server: Server;
+  let base: string;
+  const behaviour: { next: (res: import("node:http").ServerResponse) => void } = { next: () => {} };
+  beforeAll(async () => {
+    server = createServer((_req, res) => behaviour.next(res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("503 with Retry-After seconds, and 429 with an HTTP date, are transient with the wait in ms", async () => {
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base });
+    behaviour.next = (res) => res.writeHead(503, { "Retry-After": "7", "Content-Type": "application/json" }).end('{"detail":"busy"}');
+    const e503 = (await client.listGrowthInstruments().catch((e: unknown) => e)) as ApiError;
+    expect(e503).toMatchObject({ status: 503, classification: "transient", retryAfterMs: 7000, detail: "busy" });
+    const when = new Date(Date.now() + 30_000).toUTCString();
+    behaviour.next = (res) => res.writeHead(429, { "Retry-After": when }).end("slow down");
+    const e429 = (await client.listGrowthInstruments().catch((e: unknown) => e)) as ApiError;
+    expect(e429).toMatchObject({ status: 429, classification: "transient", body: "slow down" });
+    expect(e429.retryAfterMs).toBeGreaterThan(25_000);
+    expect(e429.retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it("a server that never answers is a transient timeout", async () => {
+    behaviour.next = () => {}; // hold the request open
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base, timeoutMs: 300 });
+    const e = (await client.listGrowthInstruments().catch((x: unknown) => x)) as ApiError;
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e).toMatchObject({ code: "timeout", classification: "transient", status: undefined });
+  });
+
+  it("a refused connection is a transient network error", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: `http://127.0.0.1:${port}` });
+    const e = (await client.initializeStream({ pointsPerChunk: 1 }).catch((x: unknown) => x)) as ApiError;
+    expect(e).toMatchObject({ code: "network", classification: "transient" });
+    expect(e.message).toContain("POST /metrology/stream/initialize failed");
+  });
+
+  it("a caller's abort passes through as an AbortError, not an ApiError", async () => {
+    behaviour.next = () => {};
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base });
+    const controller = new AbortController();
+    const pending = client.getTimeseries("x", { signal: controller.signal });
+    controller.abort();
+    const e = await pending.catch((x: unknown) => x);
+    expect(e).not.toBeInstanceOf(ApiError);
+    expect((e as Error).name).toBe("AbortError");
+  });
+
+  it("refuses bad options with errors naming the option and value", () => {
+    expect(() => new AtomscaleClient({ apiKey: "" })).toThrow(/apiKey/);
+    expect(() => new AtomscaleClient({ apiKey: "k", streamPrefix: "/rheed" as never })).toThrow(/streamPrefix.*"\/rheed"/);
+    expect(() => new AtomscaleClient({ apiKey: "k", endpoint: "api.atomscale.ai" })).toThrow(/endpoint.*"api.atomscale.ai"/);
+    expect(new AtomscaleClient({ apiKey: "k" }).endpoint).toBe("https://api.atomscale.ai");
+  });
+});
+
+describe("classification and parsing", () => {
+  it("classifies every status class as design §3.2 says", () => {
+    const table: Record<number, string> = { 400: "permanent", 401: "auth", 403: "auth", 404: "permanent", 408: "transient", 409: "permanent", 413: "permanent", 422: "permanent", 425: "transient", 429: "transient", 500: "transient", 502: "transient", 503: "transient", 504: "transient" };
+    for (const [status, cls] of Object.entries(table)) expect(classifyStatus(Number(status)), status).toBe(cls);
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date, never as milliseconds", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("120", now)).toBe(120_000);
+    expect(parseRetryAfter("0", now)).toBe(0);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it("turns the legacy `series` read-back into properties, dropping rows without a time", () => {
+    const ts = normalizeTimeseries({
+      series: [
+        { unix_timestamp_ms: 1000, relative_time_seconds: 0, temperature: 600, frame_number: 1 },
+        { unix_timestamp_ms: null, relative_time_seconds: 0.5, temperature: 999 },
+        { unix_timestamp_ms: 2000, relative_time_seconds: 1, temperature: 601, pressure: 1e-7 },
+      ],
+    });
+    expect(ts.properties).toEqual({
+      temperature: { unixTimestampMs: [1000, 2000], relativeTimeSeconds: [0, 1], values: [600, 601], units: null },
+      pressure: { unixTimestampMs: [2000], relativeTimeSeconds: [1], values: [1e-7], units: null },
+    });
+    expect(() => normalizeTimeseries({ rows: [] } as never)).toThrow(/Unrecognised timeseries shape/);
+  });
+});
