@@ -1,0 +1,61 @@
+/**
+ * The built package, imported by name from a separate project, in Node and in Deno:
+ * `import { startEmulator } from "atomscale-stream/emulator"` then a stream through AtomscaleClient.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BACKENDS, CI, freshPostgresDatabase, ROOT } from "../helpers/emulator.js";
+
+const run = promisify(execFile);
+const DENO = join(ROOT, "node_modules/.bin/deno");
+const hasDeno = existsSync(DENO);
+if (!hasDeno && !CI) console.warn(`Deno suite skipped: ${DENO} is missing (npm install provides it).`);
+
+let consumerDir: string;
+beforeAll(async () => {
+  consumerDir = await mkdtemp(join(tmpdir(), "atomscale-consumer-"));
+  await mkdir(join(consumerDir, "node_modules"));
+  await symlink(ROOT, join(consumerDir, "node_modules/atomscale-stream"), "dir");
+  await writeFile(join(consumerDir, "package.json"), JSON.stringify({ type: "module", dependencies: { "atomscale-stream": "*" } }));
+  await copyFile(join(ROOT, "test/fixtures/consumer.mjs"), join(consumerDir, "consumer.mjs"));
+});
+
+async function consume(command: string, args: string[], databaseUrl?: string) {
+  const { stdout } = await run(command, args, {
+    cwd: consumerDir,
+    env: { ...process.env, NO_COLOR: "1", CONSUMER_DATABASE_URL: databaseUrl ?? "" },
+    timeout: 120_000,
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+}
+
+const expected = { totalPoints: 3, values: [0, 5.2, 10.1], status: "success" };
+
+describe.each(BACKENDS)("the package imported by name, emulator on %s", (backend) => {
+  async function withDatabase<T>(fn: (url?: string) => Promise<T>): Promise<T> {
+    if (backend === "pglite") return fn(undefined);
+    const db = await freshPostgresDatabase();
+    try {
+      return await fn(db.url);
+    } finally {
+      await db.drop();
+    }
+  }
+
+  it("works in Node", async () => {
+    const out = await withDatabase((url) => consume(process.execPath, ["consumer.mjs"], url));
+    expect(out).toMatchObject({ ...expected, database: backend, runtime: `node ${process.versions.node}` });
+  });
+
+  it.skipIf(!hasDeno && !CI)("works in Deno", async () => {
+    expect(hasDeno, `Deno is required under CI: ${DENO} is missing`).toBe(true);
+    const out = await withDatabase((url) => consume(DENO, ["run", "-A", "--node-modules-dir=manual", "consumer.mjs"], url));
+    expect(out).toMatchObject({ ...expected, database: backend });
+    expect(String(out.runtime)).toMatch(/^deno \d+\.\d+/);
+  });
+});
