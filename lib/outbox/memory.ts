@@ -1,0 +1,30 @@
+import { keyString } from "../types.js";
+import { BaseOutbox, type OutboxOptions, type OutboxStorage, type SliceMeta, type StoredSlice, type StreamState } from "./outbox.js";
+
+/** Slices in memory: survives network outages and server errors, not a restart. The default. */
+export class MemoryOutbox extends BaseOutbox {
+  readonly kind = "memory";
+  readonly durable = false;
+  protected readonly storage: OutboxStorage;
+
+  constructor(options: OutboxOptions = {}) {
+    super(options);
+    const slices = new Map<string, StoredSlice>();
+    this.storage = {
+      load: async () => ({ slices: [], streams: [] }),
+      write: async (records: StoredSlice[], _streams: StreamState[]) => {
+        for (const r of records) slices.set(keyString(r), r);
+      },
+      read: async (meta: SliceMeta) => slices.get(keyString(meta)),
+      delete: async (metas: SliceMeta[]) => {
+        for (const m of metas) if (slices.get(keyString(m))?.version === m.version) slices.delete(keyString(m));
+      },
+      updateMeta: async (meta: SliceMeta) => {
+        const s = slices.get(keyString(meta));
+        if (s) slices.set(keyString(meta), { ...s, ...meta });
+      },
+      writeStream: async () => {},
+      close: async () => {},
+    };
+  }
+}

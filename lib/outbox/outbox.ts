@@ -1,0 +1,356 @@
+/**
+ * The Outbox: a store of pending slices keyed by (dataId, channel, chunkIndex), plus each stream's
+ * state (design §2). `put` resolves once the slices are durable; a newer version of a key supersedes
+ * an older pending one; `ack` deletes only the version that was sent. Every slice goes to the outbox
+ * before the network sees it.
+ *
+ * BaseOutbox keeps the index (metadata, never the points) in memory and does the accounting,
+ * capacity and overflow policy; a subclass stores records (memory, IndexedDB, files).
+ */
+import { keyString, type SliceKey } from "../types.js";
+
+export type StreamPhase = "open" | "closing" | "finalized";
+
+export interface StreamState {
+  dataId: string;
+  /** Fixed at initialize; 0 when unknown (a stream finalized by id only). */
+  pointsPerChunk: number;
+  /** The API this stream lives on. */
+  endpoint: string;
+  streamPrefix: "/metrology" | "/tool-state";
+  /** Next chunk index per channel, for continuing the stream with `writable()`. */
+  nextChunkIndex: Record<string, number>;
+  phase: StreamPhase;
+  /** Why the server refused to finalize, if it did (the stream is then not retried). */
+  finalizeError?: QuarantineInfo | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface QuarantineInfo {
+  status?: number | undefined;
+  code: string;
+  /** The server's `detail`. */
+  detail: unknown;
+  message: string;
+  at: number;
+}
+
+/** What the outbox knows of a slice without reading its points. */
+export interface SliceMeta extends SliceKey {
+  version: number;
+  points: number;
+  bytes: number;
+  complete: boolean;
+  /** When this key was first accepted (ms epoch). */
+  createdAt: number;
+  quarantined?: QuarantineInfo | undefined;
+}
+
+export interface StoredSlice extends SliceMeta {
+  timestamps: number[];
+  values: number[];
+  units?: string | undefined;
+}
+
+export interface NewSlice extends SliceKey {
+  timestamps: number[];
+  values: number[];
+  units?: string | undefined;
+  complete: boolean;
+}
+
+export type OverflowPolicy = "wait" | "drop-oldest" | "error";
+
+export interface OutboxOptions {
+  /** Byte budget for pending slices (an estimate: 16 bytes a point plus overhead). @default 64 MiB */
+  capacityBytes?: number;
+  /** When full: `wait` (writers wait: backpressure), `drop-oldest` (evict, count, emit) or `error`. @default "wait" */
+  overflow?: OverflowPolicy;
+}
+
+export class OutboxFullError extends Error {
+  override readonly name = "OutboxFullError";
+  readonly code = "outbox_full";
+  constructor(readonly usedBytes: number, readonly capacityBytes: number, readonly neededBytes: number) {
+    super(
+      `The outbox is full (${usedBytes} of ${capacityBytes} bytes used, ${neededBytes} more needed): the server has not taken data for a while. ` +
+        `Raise capacityBytes, or use overflow "wait" (backpressure) or "drop-oldest".`,
+    );
+  }
+}
+
+/** Storage primitives a concrete outbox provides. Called with the index already updated. */
+export interface OutboxStorage {
+  /** Load everything at start-up (durable outboxes). */
+  load(): Promise<{ slices: SliceMeta[]; streams: StreamState[] }>;
+  /** Write slices (replacing earlier versions of their keys) and, atomically with them, stream states. Durable on return. */
+  write(slices: StoredSlice[], streams: StreamState[]): Promise<void>;
+  read(meta: SliceMeta): Promise<StoredSlice | undefined>;
+  delete(metas: SliceMeta[]): Promise<void>;
+  /** Persist a changed meta (quarantine) without its points changing. */
+  updateMeta(meta: SliceMeta): Promise<void>;
+  writeStream(state: StreamState): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DropRecord extends SliceKey {
+  version: number;
+  points: number;
+}
+
+export const SLICE_OVERHEAD_BYTES = 96;
+export const sliceBytes = (points: number, channel: string): number => points * 16 + channel.length * 2 + SLICE_OVERHEAD_BYTES;
+
+type Listener = (event: { type: "drop"; dropped: DropRecord[] } | { type: "space" } | { type: "change" }) => void;
+
+export abstract class BaseOutbox {
+  abstract readonly kind: string;
+  /** True when pending slices survive a restart of the process. */
+  abstract readonly durable: boolean;
+  readonly capacityBytes: number;
+  readonly overflow: OverflowPolicy;
+  #slices = new Map<string, SliceMeta>();
+  #streams = new Map<string, StreamState>();
+  #usedBytes = 0;
+  #version = 0;
+  #droppedSlices = 0;
+  #droppedPoints = 0;
+  #listeners = new Set<Listener>();
+  #spaceWaiters: Array<() => void> = [];
+  #ready: Promise<void> | undefined;
+  /** Serialises writes so the index and the store change in the same order. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  protected constructor(options: OutboxOptions = {}) {
+    const cap = options.capacityBytes ?? 64 * 1024 * 1024;
+    if (!(cap > 0)) throw new RangeError(`capacityBytes must be > 0, got ${cap}.`);
+    const overflow = options.overflow ?? "wait";
+    if (!["wait", "drop-oldest", "error"].includes(overflow)) {
+      throw new RangeError(`overflow must be "wait", "drop-oldest" or "error", got ${JSON.stringify(overflow)}.`);
+    }
+    this.capacityBytes = cap;
+    this.overflow = overflow;
+  }
+
+  protected abstract readonly storage: OutboxStorage;
+
+  /** Load what a previous run left (idempotent). Every other method calls it first. */
+  open(): Promise<void> {
+    return (this.#ready ??= (async () => {
+      const { slices, streams } = await this.storage.load();
+      for (const s of slices) {
+        const k = keyString(s);
+        const prev = this.#slices.get(k);
+        if (prev && prev.version >= s.version) continue;
+        if (prev) this.#usedBytes -= prev.bytes;
+        this.#slices.set(k, s);
+        this.#usedBytes += s.bytes;
+        this.#version = Math.max(this.#version, s.version);
+      }
+      for (const st of streams) this.#streams.set(st.dataId, st);
+    })());
+  }
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: Parameters<Listener>[0]): void {
+    for (const l of this.#listeners) l(event);
+  }
+
+  get usedBytes(): number {
+    return this.#usedBytes;
+  }
+  get droppedSlices(): number {
+    return this.#droppedSlices;
+  }
+  get droppedPoints(): number {
+    return this.#droppedPoints;
+  }
+  /** True when `bytes` more would not fit. */
+  full(bytes = 0): boolean {
+    return this.#usedBytes + bytes > this.capacityBytes && this.#usedBytes > 0;
+  }
+
+  /** Resolves when there is room for `bytes` more (immediately when the policy is not "wait"). */
+  async waitForSpace(bytes = 0): Promise<void> {
+    await this.open();
+    while (this.overflow === "wait" && this.full(bytes)) {
+      await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
+    }
+  }
+
+  #released(): void {
+    const waiters = this.#spaceWaiters;
+    this.#spaceWaiters = [];
+    for (const w of waiters) w();
+    this.#emit({ type: "space" });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Pending and quarantined slices (metadata only), optionally of one stream, in the order they were put. */
+  slices(dataId?: string): SliceMeta[] {
+    const all = [...this.#slices.values()];
+    return dataId === undefined ? all : all.filter((s) => s.dataId === dataId);
+  }
+
+  /** The live index, for the uploader's scans (do not mutate). */
+  get index(): ReadonlyMap<string, SliceMeta> {
+    return this.#slices;
+  }
+
+  get(key: SliceKey): SliceMeta | undefined {
+    return this.#slices.get(keyString(key));
+  }
+
+  /**
+   * Store slices durably (superseding older versions of their keys), optionally with stream states in
+   * the same write. Applies the overflow policy: "error" throws OutboxFullError before storing anything;
+   * "drop-oldest" evicts the oldest pending slices of other keys first. Returns the stored metadata.
+   */
+  put(slices: NewSlice[], streams: StreamState[] = []): Promise<SliceMeta[]> {
+    return this.#serial(async () => {
+      await this.open();
+      const now = Date.now();
+      const records: StoredSlice[] = slices.map((s) => {
+        const prev = this.#slices.get(keyString(s));
+        return {
+          dataId: s.dataId,
+          channel: s.channel,
+          chunkIndex: s.chunkIndex,
+          version: ++this.#version,
+          points: s.values.length,
+          bytes: sliceBytes(s.values.length, s.channel),
+          complete: s.complete,
+          createdAt: prev?.createdAt ?? now,
+          timestamps: s.timestamps,
+          values: s.values,
+          ...(s.units !== undefined ? { units: s.units } : {}),
+        };
+      });
+      let delta = 0;
+      for (const r of records) delta += r.bytes - (this.#slices.get(keyString(r))?.bytes ?? 0);
+      const dropped: SliceMeta[] = [];
+      if (delta > 0 && this.full(delta)) {
+        if (this.overflow === "error") throw new OutboxFullError(this.#usedBytes, this.capacityBytes, delta);
+        if (this.overflow === "drop-oldest") {
+          const incoming = new Set(records.map(keyString));
+          let used = this.#usedBytes;
+          for (const meta of this.#slices.values()) {
+            if (used + delta <= this.capacityBytes) break;
+            if (incoming.has(keyString(meta))) continue;
+            dropped.push(meta);
+            used -= meta.bytes;
+          }
+        }
+      }
+      if (dropped.length > 0) await this.storage.delete(dropped);
+      await this.storage.write(records, streams);
+      for (const d of dropped) {
+        this.#slices.delete(keyString(d));
+        this.#usedBytes -= d.bytes;
+        this.#droppedSlices += 1;
+        this.#droppedPoints += d.points;
+      }
+      const metas: SliceMeta[] = [];
+      for (const r of records) {
+        const k = keyString(r);
+        const prev = this.#slices.get(k);
+        if (prev) {
+          this.#usedBytes -= prev.bytes;
+          this.#slices.delete(k); // re-insert: the index stays in put order
+        }
+        const { timestamps: _t, values: _v, units: _u, ...meta } = r;
+        this.#slices.set(k, meta);
+        this.#usedBytes += meta.bytes;
+        metas.push(meta);
+      }
+      for (const st of streams) this.#streams.set(st.dataId, st);
+      if (dropped.length > 0) {
+        this.#emit({ type: "drop", dropped: dropped.map((d) => ({ dataId: d.dataId, channel: d.channel, chunkIndex: d.chunkIndex, version: d.version, points: d.points })) });
+      }
+      this.#emit({ type: "change" });
+      return metas;
+    });
+  }
+
+  /** The slice's points at its current version. */
+  async read(key: SliceKey): Promise<StoredSlice | undefined> {
+    await this.open();
+    const meta = this.#slices.get(keyString(key));
+    if (!meta) return undefined;
+    const stored = await this.storage.read(meta);
+    return stored ? { ...stored, ...this.#slices.get(keyString(key))! } : undefined;
+  }
+
+  /** The server has this version: delete it, unless a newer version arrived meanwhile. */
+  ack(key: SliceKey, version: number): Promise<boolean> {
+    return this.#serial(async () => {
+      const k = keyString(key);
+      const meta = this.#slices.get(k);
+      if (!meta || meta.version !== version) return false;
+      await this.storage.delete([meta]);
+      this.#slices.delete(k);
+      this.#usedBytes -= meta.bytes;
+      this.#released();
+      return true;
+    });
+  }
+
+  /** Remove slices whatever their version (finalize with force, or a user discarding quarantined data). */
+  remove(keys: SliceKey[]): Promise<SliceMeta[]> {
+    return this.#serial(async () => {
+      const metas = keys.map((k) => this.#slices.get(keyString(k))).filter((m): m is SliceMeta => m !== undefined);
+      if (metas.length === 0) return [];
+      await this.storage.delete(metas);
+      for (const m of metas) {
+        this.#slices.delete(keyString(m));
+        this.#usedBytes -= m.bytes;
+      }
+      this.#released();
+      return metas;
+    });
+  }
+
+  /** Keep this version aside with the server's reason: never retried, never silently deleted. */
+  quarantine(key: SliceKey, version: number, info: QuarantineInfo): Promise<SliceMeta | undefined> {
+    return this.#serial(async () => {
+      const meta = this.#slices.get(keyString(key));
+      if (!meta || meta.version !== version) return undefined;
+      const next = { ...meta, quarantined: info };
+      await this.storage.updateMeta(next);
+      this.#slices.set(keyString(key), next);
+      return next;
+    });
+  }
+
+  getStream(dataId: string): StreamState | undefined {
+    return this.#streams.get(dataId);
+  }
+
+  streams(): StreamState[] {
+    return [...this.#streams.values()];
+  }
+
+  putStream(state: StreamState): Promise<void> {
+    return this.#serial(async () => {
+      await this.open();
+      await this.storage.writeStream(state);
+      this.#streams.set(state.dataId, state);
+      this.#emit({ type: "change" });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.storage.close();
+  }
+}

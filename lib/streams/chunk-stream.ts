@@ -1,0 +1,72 @@
+import { Chunker } from "./chunker.js";
+import { TransformStreamBase } from "./web-streams.js";
+import type { Reading, Slice } from "../types.js";
+
+export interface ChunkStreamOptions {
+  /** Points per slice. @default 100 */
+  pointsPerChunk?: number;
+  /**
+   * Send what an open chunk holds as a partial slice (same chunk index) once its oldest unsent point
+   * is this old; the full slice replaces it later. 0 or Infinity: only full slices, and the rest on close.
+   * @default 1000
+   */
+  maxLatencyMs?: number;
+  /** Chunk index each channel starts at (continuing a stream). @default 0 for every channel */
+  startChunkIndex?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Readings in, slices out: per-channel buffers of `pointsPerChunk`, per-channel chunk counters,
+ * slices that fill in the same write grouped in one output array, partial slices after
+ * `maxLatencyMs`, and what remains on close. A reading that is not valid errors the stream with a
+ * message naming the field and the value.
+ *
+ * @example
+ * await readings.pipeThrough(new ChunkStream({ pointsPerChunk: 100 })).pipeTo(sink);
+ */
+export class ChunkStream extends TransformStreamBase<Reading | Reading[], Slice[]> {
+  constructor(options: ChunkStreamOptions = {}) {
+    const chunker = new Chunker(options);
+    const latency = options.maxLatencyMs ?? 1000;
+    const live = latency > 0 && Number.isFinite(latency);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let controller: TransformStreamDefaultController<Slice[]>;
+    const stopTimer = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
+    const armTimer = () => {
+      if (!live || timer !== undefined || !chunker.dirty) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        const partials = chunker.partials();
+        if (partials.length > 0) {
+          try {
+            controller.enqueue(partials);
+          } catch {
+            return; // the readable side is gone
+          }
+        }
+      }, latency);
+    };
+    super({
+      start(c) {
+        controller = c;
+      },
+      transform(batch, c) {
+        Chunker.check(batch);
+        const full = chunker.add(batch);
+        if (full.length > 0) c.enqueue(full);
+        if (!chunker.dirty) stopTimer();
+        else armTimer();
+      },
+      flush(c) {
+        stopTimer();
+        const rest = chunker.seal();
+        if (rest.length > 0) c.enqueue(rest);
+      },
+      // Transformer.cancel (newer spec): stop the timer when the readable side is cancelled.
+      ...({ cancel: () => stopTimer() } as object),
+    });
+  }
+}

@@ -1,0 +1,93 @@
+import { Chunker } from "./chunker.js";
+import { WritableStreamBase } from "./web-streams.js";
+import type { Reading, Slice } from "../types.js";
+
+export interface UploadStreamOptions {
+  /**
+   * Send an open chunk as a partial slice (same chunk index) once it has waited this long; the full
+   * slice replaces it. 0 or Infinity: full slices only (and the rest on close). @default 1000
+   */
+  maxLatencyMs?: number;
+  /** Finalize the stream when the writable closes. @default true */
+  finalizeOnClose?: boolean;
+}
+
+/** What an UploadStream needs from its streamer. */
+export interface UploadTarget {
+  readonly dataId: string;
+  readonly pointsPerChunk: number;
+  readonly startChunkIndex: Readonly<Record<string, number>>;
+  /** Resolves when there is room in the outbox (backpressure). */
+  waitForSpace(): Promise<void>;
+  /** Put slices in the outbox, durably, with the stream's next chunk indices. Must start the put synchronously. */
+  accept(slices: Slice[], nextChunkIndex: Record<string, number>): Promise<void>;
+  /** Report a failure that no caller is waiting for (a timer's partial put). */
+  report(error: unknown): void;
+  finalize(): Promise<unknown>;
+  detach(): void;
+}
+
+/**
+ * A WritableStream of readings for one stream: `write()` resolves once the slices its readings
+ * completed are durable in the outbox; when the outbox is full, writes wait (`desiredSize` drops).
+ * Partial slices go out after `maxLatencyMs`. `close()` seals the open chunks, drains and finalizes;
+ * `abort()` seals them and keeps them in the outbox. A reading that is not valid rejects its write
+ * with a message naming the field and value — the open chunks are sealed into the outbox first, so
+ * nothing accepted before is lost.
+ *
+ * Made by `streamer.writable(dataId, { maxLatencyMs })`.
+ */
+export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
+  constructor(target: UploadTarget, options: UploadStreamOptions = {}) {
+    const chunker = new Chunker({ pointsPerChunk: target.pointsPerChunk, startChunkIndex: target.startChunkIndex });
+    const latency = options.maxLatencyMs ?? 1000;
+    const live = latency > 0 && Number.isFinite(latency);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
+    const stopTimer = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    };
+    const armTimer = () => {
+      if (!live || done || timer !== undefined || !chunker.dirty) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        const partials = chunker.partials();
+        if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
+      }, latency);
+    };
+    const sealAll = async () => {
+      stopTimer();
+      const rest = chunker.seal();
+      if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex());
+    };
+    super({
+      async write(batch) {
+        try {
+          Chunker.check(batch);
+        } catch (error) {
+          done = true;
+          await sealAll();
+          target.detach();
+          throw error;
+        }
+        await target.waitForSpace();
+        const full = chunker.add(batch);
+        if (full.length > 0) await target.accept(full, chunker.nextChunkIndex());
+        if (chunker.dirty) armTimer();
+        else stopTimer();
+      },
+      async close() {
+        done = true;
+        await sealAll();
+        target.detach();
+        if (options.finalizeOnClose ?? true) await target.finalize();
+      },
+      async abort() {
+        done = true;
+        await sealAll();
+        target.detach();
+      },
+    });
+  }
+}
