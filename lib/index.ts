@@ -5,3 +5,41 @@ export { ApiError, classifyStatus, parseRetryAfter, describeDetail } from "./api
 export type { ErrorClassification } from "./api/errors.js";
 export type * from "./api/types.js";
 export type * as Wire from "./api/wire.js";
+
+export { TimeseriesStreamer, StreamClosedError } from "./streamer.js";
+export type {
+  TimeseriesStreamerOptions,
+  InitializeOptions,
+  PushParams,
+  PushMultiParams,
+  RunParams,
+  ChunkSource,
+  FinalizeOptions,
+  FinalizeResult,
+  StreamStats,
+  Verbosity,
+} from "./streamer.js";
+export { ChunkStream } from "./streams/chunk-stream.js";
+export type { ChunkStreamOptions } from "./streams/chunk-stream.js";
+export { UploadStream } from "./streams/upload-stream.js";
+export type { UploadStreamOptions } from "./streams/upload-stream.js";
+export { Chunker } from "./streams/chunker.js";
+export { BaseOutbox, OutboxFullError, sliceBytes } from "./outbox/outbox.js";
+export type {
+  OutboxOptions,
+  OverflowPolicy,
+  OutboxStorage,
+  StreamState,
+  StreamPhase,
+  SliceMeta,
+  StoredSlice,
+  NewSlice,
+  QuarantineInfo,
+  DropRecord,
+} from "./outbox/outbox.js";
+export { MemoryOutbox } from "./outbox/memory.js";
+export type { RetryOptions } from "./upload/retry.js";
+export type { UploaderState } from "./upload/uploader.js";
+export { InvalidInputError, MAX_EPOCH_SECONDS } from "./input.js";
+export type { Reading, Slice, SliceKey } from "./types.js";
+export { nowSeconds } from "./types.js";
