@@ -377,7 +377,7 @@ export class TimeseriesStreamer extends EventTarget {
         },
         accept: (slices, next) => streamer.#accept(dataId, slices, next),
         report: (error) => streamer.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification }),
-        finalize: () => streamer.finalize(dataId),
+        finalize: (timeoutMs) => streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs }),
         detach: () => {
           if (streamer.#writables.get(dataId) === writable) streamer.#writables.delete(dataId);
         },

@@ -54,9 +54,19 @@ create table if not exists slices (
   ts float8[] not null,
   vals float8[] not null,
   units text,
+  n_points integer not null,
+  t_min float8,
   seq bigint not null default nextval('slice_seq'),
   received_at timestamptz not null default now(),
   primary key (data_id, channel_name, chunk_index)
+);
+
+-- Points stored per channel, kept with every write so total_points is O(1).
+create table if not exists channel_totals (
+  data_id text not null references streams (data_id) on delete cascade,
+  channel_name text not null,
+  total_points bigint not null default 0,
+  primary key (data_id, channel_name)
 );
 
 create table if not exists project_tracking (

@@ -33,6 +33,8 @@ export const EXAMPLE_INSTRUMENT = {
   source_model: "Demo 100",
 } as const;
 
+const minOf = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => (b < a ? b : a)));
+
 const iso = (value: unknown): string => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString());
 
 /** A PostgreSQL array literal of float8s. JS prints the shortest exact form, so values round-trip bit for bit. */
@@ -117,20 +119,28 @@ export class Store {
     const write = async (tx: Queryable): Promise<ChunkResponse[]> => {
       const out: ChunkResponse[] = [];
       for (const s of slices) {
+        // Lock the channel's total first: concurrent writers of one channel queue here, so the old size
+        // read next is the committed one and the total stays exact (READ COMMITTED: fresh snapshot per statement).
+        await tx.query(
+          `insert into channel_totals (data_id, channel_name) values ($1, $2) on conflict (data_id, channel_name) do nothing`,
+          [dataId, s.channel_name],
+        );
+        await tx.query(`select 1 from channel_totals where data_id = $1 and channel_name = $2 for update`, [dataId, s.channel_name]);
+        const [old] = await tx.query<{ n_points: number }>(
+          `select n_points from slices where data_id = $1 and channel_name = $2 and chunk_index = $3`,
+          [dataId, s.channel_name, chunkIndex],
+        );
+        await tx.query(
+          `insert into slices (data_id, channel_name, chunk_index, ts, vals, units, n_points, t_min)
+           values ($1, $2, $3, $4::float8[], $5::float8[], $6, $7, $8)
+           on conflict (data_id, channel_name, chunk_index) do update
+             set ts = excluded.ts, vals = excluded.vals, units = excluded.units, n_points = excluded.n_points,
+                 t_min = excluded.t_min, seq = excluded.seq, received_at = excluded.received_at`,
+          [dataId, s.channel_name, chunkIndex, float8Array(s.timestamps), float8Array(s.values), s.units ?? null, s.values.length, minOf(s.timestamps)],
+        );
         const [row] = await tx.query<{ total_points: number }>(
-          `with upsert as (
-             insert into slices (data_id, channel_name, chunk_index, ts, vals, units)
-             values ($1, $2, $3, $4::float8[], $5::float8[], $6)
-             on conflict (data_id, channel_name, chunk_index) do update
-               set ts = excluded.ts, vals = excluded.vals, units = excluded.units,
-                   seq = excluded.seq, received_at = excluded.received_at
-             returning 1
-           )
-           select (coalesce((select sum(cardinality(vals)) from slices
-                             where data_id = $1 and channel_name = $2 and chunk_index <> $3), 0)
-                   + $7)::int8 as total_points
-           from upsert`,
-          [dataId, s.channel_name, chunkIndex, float8Array(s.timestamps), float8Array(s.values), s.units ?? null, s.values.length],
+          `update channel_totals set total_points = total_points + $3 where data_id = $1 and channel_name = $2 returning total_points`,
+          [dataId, s.channel_name, s.values.length - (old?.n_points ?? 0)],
         );
         out.push({ data_id: dataId, channel_name: s.channel_name, chunk_index: chunkIndex, total_points: Number(row?.total_points ?? 0) });
       }
@@ -157,7 +167,7 @@ export class Store {
       [dataId],
     );
     const [first] = await this.db.query<{ t0: number | null }>(
-      `select min(t) as t0 from slices, unnest(ts) as t where data_id = $1`,
+      `select min(t_min) as t0 from slices where data_id = $1`,
       [dataId],
     );
     const t0 = first?.t0 ?? 0;

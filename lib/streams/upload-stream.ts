@@ -10,6 +10,8 @@ export interface UploadStreamOptions {
   maxLatencyMs?: number;
   /** Finalize the stream when the writable closes. @default true */
   finalizeOnClose?: boolean;
+  /** How long close() waits for pending slices before the finalize is deferred (it completes by itself later). @default 30000 */
+  finalizeTimeoutMs?: number;
 }
 
 /** What an UploadStream needs from its streamer. */
@@ -23,7 +25,7 @@ export interface UploadTarget {
   accept(slices: Slice[], nextChunkIndex: Record<string, number>): Promise<void>;
   /** Report a failure that no caller is waiting for (a timer's partial put). */
   report(error: unknown): void;
-  finalize(): Promise<unknown>;
+  finalize(timeoutMs: number | undefined): Promise<unknown>;
   detach(): void;
 }
 
@@ -81,7 +83,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         done = true;
         await sealAll();
         target.detach();
-        if (options.finalizeOnClose ?? true) await target.finalize();
+        if (options.finalizeOnClose ?? true) await target.finalize(options.finalizeTimeoutMs);
       },
       async abort() {
         done = true;
