@@ -39,6 +39,8 @@ export function checkDataId(dataId: unknown, field = "dataId"): asserts dataId i
 
 export function checkChannel(name: unknown, field = "channelName"): asserts name is string {
   if (typeof name !== "string") throw new InvalidInputError(field, name, "must be a string");
+  // Fast path: UTF-16 length bounds the number of characters from above.
+  if (name.length >= 1 && name.length <= MAX_CHANNEL_NAME) return;
   const n = [...name].length;
   if (n < 1 || n > MAX_CHANNEL_NAME) throw new InvalidInputError(field, name, `must be 1–${MAX_CHANNEL_NAME} characters long, not ${n}`);
 }
@@ -93,8 +95,21 @@ function isNumberList(x: unknown): x is ArrayLike<number> {
   return Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array;
 }
 
-/** A reading as the streams API takes it. */
-export function checkReading(r: unknown, field = "reading"): void {
+/** A reading as the streams API takes it; `index` names it within a batch. */
+export function checkReading(r: unknown, index?: number): void {
+  // Hot path (every reading): plain checks first, field names built only to report a failure.
+  if (typeof r === "object" && r !== null) {
+    const { channel, t, value, units } = r as Record<string, unknown>;
+    if (
+      typeof channel === "string" && channel.length >= 1 && channel.length <= MAX_CHANNEL_NAME &&
+      typeof t === "number" && Number.isFinite(t) && Math.abs(t) < MAX_EPOCH_SECONDS &&
+      typeof value === "number" && Number.isFinite(value) &&
+      (units === undefined || typeof units === "string")
+    ) {
+      return;
+    }
+  }
+  const field = index === undefined ? "reading" : `readings[${index}]`;
   if (typeof r !== "object" || r === null) throw new InvalidInputError(field, r, "must be an object { channel, t, value, units? }");
   const reading = r as Record<string, unknown>;
   checkChannel(reading.channel, `${field}.channel`);

@@ -35,7 +35,7 @@ export class Chunker {
 
   /** Check a batch without taking any of it: throws InvalidInputError naming the reading. */
   static check(batch: Reading | readonly Reading[]): void {
-    if (Array.isArray(batch)) for (let i = 0; i < batch.length; i++) checkReading(batch[i], `readings[${i}]`);
+    if (Array.isArray(batch)) for (let i = 0; i < batch.length; i++) checkReading(batch[i], i);
     else checkReading(batch);
   }
 
