@@ -282,13 +282,38 @@ export abstract class BaseOutbox {
     });
   }
 
-  /** The slice's points at its current version. */
+  /**
+   * The slice's points at its current version. A slice the store no longer has (another tab or process
+   * sharing the store acked it) leaves the index.
+   */
   async read(key: SliceKey): Promise<StoredSlice | undefined> {
     await this.open();
-    const meta = this.#slices.get(keyString(key));
+    const k = keyString(key);
+    const meta = this.#slices.get(k);
     if (!meta) return undefined;
     const stored = await this.storage.read(meta);
-    return stored ? { ...stored, ...this.#slices.get(keyString(key))! } : undefined;
+    if (stored) return { ...stored, ...this.#slices.get(k)! };
+    await this.#serial(async () => {
+      const current = this.#slices.get(k);
+      if (current?.version !== meta.version) return;
+      this.#slices.delete(k);
+      this.#usedBytes -= meta.bytes;
+      this.#released();
+    });
+    return undefined;
+  }
+
+  /**
+   * Claim slices for sending, so that two uploaders sharing one store (browser tabs) never send the
+   * same slice at the same time. Returns the ones claimed and a release; by default all of them.
+   */
+  async lockForSend(metas: SliceMeta[]): Promise<{ locked: SliceMeta[]; release: () => void }> {
+    return { locked: metas, release: () => {} };
+  }
+
+  /** Storage usage, quota and persistence where the platform reports them (browsers). */
+  storageInfo(): { usage?: number; quota?: number; persisted?: boolean } | undefined {
+    return undefined;
   }
 
   /** The server has this version: delete it, unless a newer version arrived meanwhile. */

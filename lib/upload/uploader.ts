@@ -196,8 +196,9 @@ export class Uploader {
     if (task.kind === "finalize") return this.#finalize(task.state);
     const { client, outbox } = this.#o;
     let sent: StoredSlice[] = [];
+    const { locked, release } = await outbox.lockForSend(task.metas);
     try {
-      for (const meta of task.metas) {
+      for (const meta of locked) {
         const stored = await outbox.read(meta);
         if (stored && !stored.quarantined) {
           sent.push(stored);
@@ -224,6 +225,7 @@ export class Uploader {
     } catch (error) {
       await this.#failed(error, task.dataId, sent.map(meta));
     } finally {
+      release();
       for (const s of task.metas) this.#inFlight.delete(keyString(s));
       sent = [];
     }
