@@ -149,6 +149,14 @@ export abstract class BaseOutbox {
         this.#version = Math.max(this.#version, s.version);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
+      // A crash between a slice's write and its stream's state leaves the state behind: a continuation
+      // must never reuse an index that holds data, so the next index is at least past every stored slice.
+      for (const s of this.#slices.values()) {
+        const st = this.#streams.get(s.dataId);
+        if (st && (st.nextChunkIndex[s.channel] ?? 0) <= s.chunkIndex) {
+          this.#streams.set(s.dataId, { ...st, nextChunkIndex: { ...st.nextChunkIndex, [s.channel]: s.chunkIndex + 1 } });
+        }
+      }
     })());
   }
 
