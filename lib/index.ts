@@ -38,6 +38,7 @@ export type {
   DropRecord,
 } from "./outbox/outbox.js";
 export { MemoryOutbox } from "./outbox/memory.js";
+export { IndexedDbOutbox, OutboxQuotaError, INDEXEDDB_SCHEMA_VERSION, createVersion1OutboxDatabase } from "./outbox/indexeddb.js"; export type { IndexedDbOutboxOptions, OutboxQuotaDetails } from "./outbox/indexeddb.js";
 export type { RetryOptions } from "./upload/retry.js";
 export type { UploaderState } from "./upload/uploader.js";
 export { InvalidInputError, MAX_EPOCH_SECONDS } from "./input.js";

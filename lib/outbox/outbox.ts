@@ -117,6 +117,8 @@ export abstract class BaseOutbox {
   #droppedSlices = 0;
   #droppedPoints = 0;
   #listeners = new Set<Listener>();
+  /** Keys being sent right now: never evicted by "drop-oldest" (they may already be on the server). */
+  #sending = new Map<string, number>();
   #spaceWaiters: Array<() => void> = [];
   #ready: Promise<void> | undefined;
   /** Serialises writes so the index and the store change in the same order. */
@@ -254,7 +256,7 @@ export abstract class BaseOutbox {
           let used = this.#usedBytes;
           for (const meta of this.#slices.values()) {
             if (used + delta <= this.capacityBytes) break;
-            if (incoming.has(keyString(meta))) continue;
+            if (incoming.has(keyString(meta)) || this.#sending.has(keyString(meta))) continue;
             dropped.push(meta);
             used -= meta.bytes;
           }
@@ -317,6 +319,16 @@ export abstract class BaseOutbox {
    */
   async lockForSend(metas: SliceMeta[]): Promise<{ locked: SliceMeta[]; release: () => void }> {
     return { locked: metas, release: () => {} };
+  }
+
+  /** The uploader marks what it is sending, so that "drop-oldest" never evicts a slice on its way out. */
+  markSending(metas: SliceMeta[], sending: boolean): void {
+    for (const m of metas) {
+      const k = keyString(m);
+      const n = (this.#sending.get(k) ?? 0) + (sending ? 1 : -1);
+      if (n > 0) this.#sending.set(k, n);
+      else this.#sending.delete(k);
+    }
   }
 
   /** Storage usage, quota and persistence where the platform reports them (browsers). */

@@ -196,6 +196,7 @@ export class Uploader {
     if (task.kind === "finalize") return this.#finalize(task.state);
     const { client, outbox } = this.#o;
     let sent: StoredSlice[] = [];
+    outbox.markSending(task.metas, true);
     const { locked, release } = await outbox.lockForSend(task.metas);
     try {
       for (const meta of locked) {
@@ -226,6 +227,7 @@ export class Uploader {
       await this.#failed(error, task.dataId, sent.map(meta));
     } finally {
       release();
+      outbox.markSending(task.metas, false);
       for (const s of task.metas) this.#inFlight.delete(keyString(s));
       sent = [];
     }

@@ -1,0 +1,461 @@
+/**
+ * IndexedDbOutbox: pending slices in the browser's IndexedDB (through `idb`), so a network outage, a
+ * server error, a reload or a closed tab loses nothing (design §2, §3.1, §3.6). Browsers only.
+ *
+ * Layout (schema version 2): `slices` holds each slice's metadata only (start-up reads the index
+ * without a single point), `points` holds its points under the same key `[dataId, channel, chunkIndex]`,
+ * `streams` holds each stream's state. Every upgrade moves data, never drops it.
+ *
+ * Tabs of one origin may share a database: sends are claimed with Web Locks (`lockForSend`), deletes
+ * and quarantines apply only to the version they name, and a read returns whatever version is stored.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { keyString, type SliceKey } from "../types.js";
+import {
+  BaseOutbox,
+  type OutboxOptions,
+  type OutboxStorage,
+  type SliceMeta,
+  type StoredSlice,
+  type StreamState,
+} from "./outbox.js";
+
+/** The current layout of the database (see {@link IndexedDbOutboxSchema}). */
+export const INDEXEDDB_SCHEMA_VERSION = 2;
+/** The database name when none is given. */
+export const DEFAULT_INDEXEDDB_NAME = "atomscale-stream";
+/** How often, at most, `navigator.storage.estimate()` is refreshed after writes. */
+const ESTIMATE_INTERVAL_MS = 5_000;
+
+type SliceKeyTuple = [dataId: string, channel: string, chunkIndex: number];
+
+/** A slice's points, stored apart from its metadata (schema version 2). */
+export interface StoredPoints {
+  version: number;
+  timestamps: number[];
+  values: number[];
+  units?: string | undefined;
+}
+
+/** Schema version 2 (current). */
+export interface IndexedDbOutboxSchema extends DBSchema {
+  slices: { key: SliceKeyTuple; value: SliceMeta; indexes: { "by-dataId": string } };
+  points: { key: SliceKeyTuple; value: StoredPoints };
+  streams: { key: string; value: StreamState };
+}
+
+/** Schema version 1 (the first layout): whole slices, points inline. Kept for the upgrade. */
+interface IndexedDbOutboxSchemaV1 extends DBSchema {
+  slices: { key: SliceKeyTuple; value: StoredSlice };
+  streams: { key: string; value: StreamState };
+}
+
+export interface IndexedDbOutboxOptions extends OutboxOptions {
+  /** The IndexedDB database name; tabs using the same name share the pending slices. @default "atomscale-stream" */
+  name?: string;
+}
+
+/** What an {@link OutboxQuotaError} reports. */
+export interface OutboxQuotaDetails {
+  /** The slices the refused write carried (none were stored). */
+  refused: SliceKey[];
+  refusedPoints: number;
+  /** Slices pending in the outbox before this write: all kept. */
+  pendingSlices: number;
+  pendingBytes: number;
+  /** This origin's storage usage and quota as the browser last reported them, in bytes. */
+  usage?: number | undefined;
+  quota?: number | undefined;
+}
+
+/**
+ * The browser's storage for this site is full: the write was refused and nothing of it was stored.
+ * What the outbox held before is untouched. `cause` is the browser's QuotaExceededError.
+ */
+export class OutboxQuotaError extends Error {
+  override readonly name = "OutboxQuotaError";
+  readonly code = "outbox_quota";
+  readonly refused: SliceKey[];
+  readonly pendingSlices: number;
+  readonly usage: number | undefined;
+  readonly quota: number | undefined;
+
+  constructor(details: OutboxQuotaDetails, options: { cause: unknown }) {
+    const { refused, refusedPoints, pendingSlices, pendingBytes, usage, quota } = details;
+    const streams = [...new Set(refused.map((k) => k.dataId))].join(", ");
+    const used = usage !== undefined && quota !== undefined ? ` (${usage} of ${quota} bytes used)` : "";
+    const what =
+      refused.length > 0
+        ? `${refused.length} slice(s) (${refusedPoints} points) of stream(s) ${streams} could not be stored, so they were not accepted`
+        : "a stream's state could not be stored";
+    super(
+      `The browser's storage for this site is full${used}: ${what}. The ${pendingSlices} slice(s) already pending ` +
+        `(about ${pendingBytes} bytes) are kept and upload when the server is reachable. To go on: let the pending data upload, ` +
+        `free this site's storage (other databases, caches), or lower capacityBytes so the outbox holds writers back before the ` +
+        `browser's quota is reached; then write the refused readings again.`,
+      options,
+    );
+    this.refused = refused;
+    this.pendingSlices = pendingSlices;
+    this.usage = usage;
+    this.quota = quota;
+  }
+}
+
+const tuple = (k: SliceKey): SliceKeyTuple => [k.dataId, k.channel, k.chunkIndex];
+
+function metaOf(s: StoredSlice): SliceMeta {
+  const { timestamps: _t, values: _v, units: _u, ...meta } = s;
+  return meta;
+}
+
+function pointsOf(s: StoredSlice): StoredPoints {
+  return { version: s.version, timestamps: s.timestamps, values: s.values, ...(s.units !== undefined ? { units: s.units } : {}) };
+}
+
+function requireIndexedDb(who: string): IDBFactory {
+  if (typeof indexedDB === "undefined") {
+    throw new Error(
+      `${who} needs IndexedDB, which this runtime does not have (it is a browser API). ` +
+        `Use it in a browser page or worker; elsewhere use MemoryOutbox, or FileOutbox from "atomscale-stream/fs" under Node and Deno.`,
+    );
+  }
+  return indexedDB;
+}
+
+/** True when an error (or what it wraps) is the browser's quota refusal. */
+function isQuotaError(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; depth++) {
+    if (typeof e !== "object") return false;
+    const { name, code } = e as { name?: unknown; code?: unknown };
+    if (name === "QuotaExceededError" || (e instanceof DOMException && code === 22)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+// ---- schema steps: each upgrade runs every step from the stored version up, inside one transaction ----
+
+type UpgradeTx = IDBPTransaction<unknown, string[], "versionchange">;
+
+/** Version 1: whole slices keyed by [dataId, channel, chunkIndex]; streams keyed by dataId. */
+function createVersion1(db: IDBPDatabase<unknown>): void {
+  db.createObjectStore("slices", { keyPath: ["dataId", "channel", "chunkIndex"] });
+  db.createObjectStore("streams", { keyPath: "dataId" });
+}
+
+/** Version 1 → 2: points move to their own store, `slices` keeps the metadata; nothing is dropped. */
+async function migrate1to2(db: IDBPDatabase<unknown>, tx: UpgradeTx): Promise<void> {
+  const slices = tx.objectStore("slices");
+  slices.createIndex("by-dataId", "dataId");
+  const points = db.createObjectStore("points");
+  for (let cursor = await slices.openCursor(); cursor; cursor = await cursor.continue()) {
+    const record = cursor.value as Partial<StoredSlice> & SliceMeta;
+    if (Array.isArray(record.timestamps) && Array.isArray(record.values)) {
+      const whole = record as StoredSlice;
+      await points.put(pointsOf(whole), cursor.primaryKey);
+      await cursor.update(metaOf(whole));
+    }
+  }
+}
+
+function upgrade(db: IDBPDatabase<unknown>, oldVersion: number, tx: UpgradeTx): void {
+  const steps = (async () => {
+    if (oldVersion < 1) createVersion1(db);
+    if (oldVersion < 2) await migrate1to2(db, tx);
+  })();
+  // A step that fails aborts the whole upgrade: the database stays at its old version, data intact.
+  steps.catch((error: unknown) => {
+    console.error("atomscale-stream: IndexedDB outbox upgrade failed; the database is left as it was.", error);
+    try {
+      tx.abort();
+    } catch {
+      /* already finished */
+    }
+  });
+}
+
+/**
+ * Create (or fill) a database in the version-1 layout with the given slices and streams, then close it:
+ * for tests of the upgrade to the current layout. Fails if the database exists at a later version.
+ */
+export async function createVersion1OutboxDatabase(
+  name: string,
+  contents: { slices?: StoredSlice[]; streams?: StreamState[] } = {},
+): Promise<void> {
+  requireIndexedDb("createVersion1OutboxDatabase");
+  const db = await openDB<IndexedDbOutboxSchemaV1>(name, 1, {
+    upgrade: (database) => createVersion1(database as IDBPDatabase<unknown>),
+  });
+  try {
+    const tx = db.transaction(["slices", "streams"], "readwrite", { durability: "strict" });
+    const writes: Promise<unknown>[] = [];
+    for (const s of contents.slices ?? []) writes.push(tx.objectStore("slices").put(s));
+    for (const st of contents.streams ?? []) writes.push(tx.objectStore("streams").put(st));
+    await Promise.all([...writes, tx.done]);
+  } finally {
+    db.close();
+  }
+}
+
+type Db = IDBPDatabase<IndexedDbOutboxSchema>;
+const ALL_STORES: StoreNames<IndexedDbOutboxSchema>[] = ["slices", "points", "streams"];
+
+/**
+ * Pending slices in IndexedDB: they survive reloads, closed tabs and restarts of the browser.
+ *
+ * @example
+ * const streamer = new TimeseriesStreamer({ apiKey, outbox: new IndexedDbOutbox({ name: "furnace-3" }) });
+ * // after a reload, a new streamer on the same database uploads what was left, by itself
+ */
+export class IndexedDbOutbox extends BaseOutbox {
+  readonly kind = "indexeddb";
+  readonly durable = true;
+  /** The IndexedDB database name. */
+  readonly name: string;
+  protected readonly storage: OutboxStorage;
+  #db: Promise<Db> | undefined;
+  #closed = false;
+  #info: { usage?: number; quota?: number; persisted?: boolean } = {};
+  #estimatedAt = 0;
+  #estimating: Promise<void> | undefined;
+
+  constructor(options: IndexedDbOutboxOptions = {}) {
+    requireIndexedDb("IndexedDbOutbox");
+    super(options);
+    this.name = options.name ?? DEFAULT_INDEXEDDB_NAME;
+    if (typeof this.name !== "string" || this.name === "") throw new TypeError(`IndexedDbOutbox: name must be a non-empty string, got ${JSON.stringify(options.name)}.`);
+    this.storage = {
+      load: () => this.#load(),
+      write: (slices, streams) => this.#write(slices, streams),
+      read: (meta) => this.#read(meta),
+      delete: (metas) => this.#delete(metas),
+      updateMeta: (meta) => this.#updateMeta(meta),
+      writeStream: (state) => this.#writeStream(state),
+      close: async () => {
+        this.#closed = true;
+        const db = this.#db;
+        this.#db = undefined;
+        if (db) (await db.catch(() => undefined))?.close();
+      },
+    };
+  }
+
+  /** The open connection; re-opened lazily if the browser closed it or another tab needed it closed. */
+  #connection(): Promise<Db> {
+    if (this.#closed) return Promise.reject(new Error(`IndexedDbOutbox "${this.name}" is closed.`));
+    if (!this.#db) {
+      const opening = openDB<IndexedDbOutboxSchema>(this.name, INDEXEDDB_SCHEMA_VERSION, {
+        upgrade: (db, oldVersion, _newVersion, tx) =>
+          upgrade(db as unknown as IDBPDatabase<unknown>, oldVersion, tx as unknown as UpgradeTx),
+        // Another tab upgrades the database (a newer version of this library): let it, reconnect on next use.
+        blocking: () => this.#drop(opening),
+        terminated: () => this.#drop(opening),
+      });
+      this.#db = opening;
+      opening.catch(() => this.#drop(opening));
+    }
+    return this.#db;
+  }
+
+  #drop(connection: Promise<Db>): void {
+    if (this.#db !== connection) return;
+    this.#db = undefined;
+    connection.then((db) => db.close(), () => {});
+  }
+
+  async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[] }> {
+    const db = await this.#connection();
+    this.#requestPersistence();
+    await this.#estimate(true);
+    const tx = db.transaction(["slices", "streams"], "readonly");
+    const [slices, streams] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.done]);
+    // The index is kept in put order; versions grow with every put.
+    slices.sort((a, b) => a.version - b.version);
+    return { slices, streams };
+  }
+
+  async #write(slices: StoredSlice[], streams: StreamState[]): Promise<void> {
+    const db = await this.#connection();
+    const tx = db.transaction(ALL_STORES, "readwrite", { durability: "strict" });
+    try {
+      const writes: Promise<unknown>[] = [];
+      for (const s of slices) {
+        writes.push(tx.objectStore("slices").put(metaOf(s)));
+        writes.push(tx.objectStore("points").put(pointsOf(s), tuple(s)));
+      }
+      for (const st of streams) writes.push(tx.objectStore("streams").put(st));
+      await Promise.all([...writes, tx.done]);
+    } catch (error) {
+      throw await this.#quotaOr(error, tx.error, slices);
+    }
+    void this.#estimate(false);
+  }
+
+  /**
+   * The stored slice. Its own version when the store holds another one than the index names (a tab
+   * sharing the database wrote it); undefined when the store has none.
+   */
+  async #read(meta: SliceMeta): Promise<StoredSlice | undefined> {
+    const db = await this.#connection();
+    const tx = db.transaction(["slices", "points"], "readonly");
+    const key = tuple(meta);
+    const [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
+    if (!points) return undefined;
+    const { version, timestamps, values, units } = points;
+    const base = version === meta.version ? meta : storedMeta?.version === version ? storedMeta : { ...meta, version };
+    return { ...base, version, timestamps, values, ...(units !== undefined ? { units } : {}) };
+  }
+
+  /** Delete each key only if the stored version is the one named (checked inside the transaction). */
+  async #delete(metas: SliceMeta[]): Promise<void> {
+    if (metas.length === 0) return;
+    const db = await this.#connection();
+    const tx = db.transaction(["slices", "points"], "readwrite", { durability: "strict" });
+    const slices = tx.objectStore("slices");
+    const points = tx.objectStore("points");
+    const work = metas.map(async (m) => {
+      const key = tuple(m);
+      const [storedMeta, storedPoints] = await Promise.all([slices.get(key), points.get(key)]);
+      if (storedMeta?.version === m.version) await slices.delete(key);
+      if (storedPoints?.version === m.version) await points.delete(key);
+    });
+    await Promise.all([...work, tx.done]);
+  }
+
+  /** Persist a changed meta (quarantine) of the version stored; a newer stored version is left alone. */
+  async #updateMeta(meta: SliceMeta): Promise<void> {
+    const db = await this.#connection();
+    const tx = db.transaction("slices", "readwrite", { durability: "strict" });
+    const store = tx.objectStore("slices");
+    const work = (async () => {
+      const stored = await store.get(tuple(meta));
+      if (stored?.version === meta.version) await store.put(meta);
+    })();
+    await Promise.all([work, tx.done]);
+  }
+
+  async #writeStream(state: StreamState): Promise<void> {
+    const db = await this.#connection();
+    const tx = db.transaction("streams", "readwrite", { durability: "strict" });
+    try {
+      await Promise.all([tx.objectStore("streams").put(state), tx.done]);
+    } catch (error) {
+      throw await this.#quotaOr(error, tx.error, []);
+    }
+  }
+
+  /**
+   * A refused write: the browser's quota refusal (it may surface on a request, or as the transaction's
+   * error when the commit aborts) becomes an OutboxQuotaError; anything else is returned as it is.
+   */
+  async #quotaOr(error: unknown, txError: DOMException | null, slices: StoredSlice[]): Promise<unknown> {
+    const quota = isQuotaError(error) ? error : isQuotaError(txError) ? txError : undefined;
+    if (quota === undefined) return error;
+    await this.#estimate(true);
+    return new OutboxQuotaError(
+      {
+        refused: slices.map(({ dataId, channel, chunkIndex }) => ({ dataId, channel, chunkIndex })),
+        refusedPoints: slices.reduce((n, s) => n + s.values.length, 0),
+        pendingSlices: this.slices().length,
+        pendingBytes: this.usedBytes,
+        usage: this.#info.usage,
+        quota: this.#info.quota,
+      },
+      { cause: quota },
+    );
+  }
+
+  // ---- storage info ----
+
+  #requestPersistence(): void {
+    const storage = typeof navigator !== "undefined" ? navigator.storage : undefined;
+    if (!storage) return;
+    // Asked once, at open. Not awaited: some browsers ask the user and answer only when they do.
+    void (async () => {
+      try {
+        if (typeof storage.persisted === "function") this.#info.persisted = await storage.persisted();
+        if (!this.#info.persisted && typeof storage.persist === "function") this.#info.persisted = await storage.persist();
+      } catch {
+        /* not granted, or not available here: the data is still stored, only evictable */
+      }
+    })();
+  }
+
+  /** Refresh usage and quota (now, or at most every 5 s after writes). */
+  #estimate(force: boolean): Promise<void> {
+    const storage = typeof navigator !== "undefined" ? navigator.storage : undefined;
+    if (!storage || typeof storage.estimate !== "function") return Promise.resolve();
+    if (this.#estimating) return this.#estimating;
+    if (!force && Date.now() - this.#estimatedAt < ESTIMATE_INTERVAL_MS) return Promise.resolve();
+    this.#estimatedAt = Date.now();
+    this.#estimating = storage
+      .estimate()
+      .then(
+        ({ usage, quota }) => {
+          if (usage !== undefined) this.#info.usage = usage;
+          if (quota !== undefined) this.#info.quota = quota;
+        },
+        () => {},
+      )
+      .finally(() => (this.#estimating = undefined));
+    return this.#estimating;
+  }
+
+  /** `{ usage, quota, persisted }` of this origin's storage, as last reported by the browser. */
+  override storageInfo(): { usage?: number; quota?: number; persisted?: boolean } | undefined {
+    return { ...this.#info };
+  }
+
+  // ---- sends shared between tabs ----
+
+  /** The Web Lock name claiming one key of this database for sending. */
+  lockName(key: SliceKey): string {
+    return `atomscale-stream:${this.name}:${key.dataId}/${key.channel}/${key.chunkIndex}`;
+  }
+
+  /**
+   * Claim slices for sending with Web Locks (one per key, `ifAvailable`): another tab on the same
+   * database gets none of the keys while they are held. Without Web Locks, everything is claimed.
+   */
+  override async lockForSend(metas: SliceMeta[]): Promise<{ locked: SliceMeta[]; release: () => void }> {
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    if (!locks || typeof locks.request !== "function") return super.lockForSend(metas);
+    const unique = [...new Map(metas.map((m) => [keyString(m), m] as const)).values()];
+    const releases = await Promise.all(unique.map((m) => this.#tryLock(locks, this.lockName(m))));
+    const locked: SliceMeta[] = [];
+    const held: Array<() => void> = [];
+    unique.forEach((m, i) => {
+      const release = releases[i];
+      if (release) {
+        locked.push(m);
+        held.push(release);
+      }
+    });
+    let released = false;
+    return {
+      locked,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const r of held) r();
+      },
+    };
+  }
+
+  /** Take the lock if nobody holds it; resolves with its release, or undefined. */
+  #tryLock(locks: LockManager, name: string): Promise<(() => void) | undefined> {
+    return new Promise((resolve) => {
+      locks
+        .request(name, { ifAvailable: true }, (lock) => {
+          if (!lock) {
+            resolve(undefined);
+            return undefined;
+          }
+          // Held until released (or until the page goes away, when the browser frees it).
+          return new Promise<void>((release) => resolve(() => release()));
+        })
+        .catch(() => resolve(undefined));
+    });
+  }
+}
