@@ -111,6 +111,11 @@ export interface StreamStats {
   connection: UploaderState;
   /** Slices dropped by an outbox with overflow "drop-oldest" (all streams). */
   droppedSlices: number;
+  /** Bytes the outbox holds (all streams) and its capacity. */
+  outboxBytes: number;
+  outboxCapacityBytes: number;
+  /** Browser storage usage, quota and persistence (IndexedDbOutbox), when known. */
+  storage?: { usage?: number; quota?: number; persisted?: boolean } | undefined;
 }
 
 export class StreamClosedError extends Error {
@@ -472,6 +477,9 @@ export class TimeseriesStreamer extends EventTarget {
       state: this.outbox.getStream(dataId)?.phase ?? "unknown",
       connection: this.#uploader.state,
       droppedSlices: this.outbox.droppedSlices,
+      outboxBytes: this.outbox.usedBytes,
+      outboxCapacityBytes: this.outbox.capacityBytes,
+      storage: this.outbox.storageInfo(),
     };
   }
 
@@ -528,16 +536,28 @@ export class TimeseriesStreamer extends EventTarget {
     if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(next[ch] ?? 0, n);
     const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
     const counters = this.#countersFor(dataId);
-    return this.outbox.put(records, [{ ...state, nextChunkIndex: next, updatedAt: Date.now() }]).then(() => {
-      for (const s of slices) {
-        const k = keyString({ dataId, channel: s.channel, chunkIndex: s.chunkIndex });
-        const partial = counters.partial.get(k);
-        counters.accepted += s.values.length - (partial?.accepted ?? 0);
-        if (s.complete && !partial) continue;
-        counters.partial.set(k, { accepted: s.values.length, acked: partial?.acked ?? 0 });
-      }
-      this.#log("trace", `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
-    });
+    return this.outbox.put(records, [{ ...state, nextChunkIndex: next, updatedAt: Date.now() }]).then(
+      () => this.#accepted(dataId, slices, counters),
+      (error: unknown) => {
+        // The outbox refused (full with overflow "error", or the browser's storage quota): say so loudly.
+        const code = (error as { code?: string })?.code;
+        this.#log("error", `the outbox refused ${slices.length} slice(s) of ${dataId}: ${(error as Error)?.message}`);
+        this.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification, refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
+        if (code === "outbox_quota" || code === "outbox_full") this.#emit("state", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
+        throw error;
+      },
+    );
+  }
+
+  #accepted(dataId: string, slices: Slice[], counters: Counters): void {
+    for (const s of slices) {
+      const k = keyString({ dataId, channel: s.channel, chunkIndex: s.chunkIndex });
+      const partial = counters.partial.get(k);
+      counters.accepted += s.values.length - (partial?.accepted ?? 0);
+      if (s.complete && !partial) continue;
+      counters.partial.set(k, { accepted: s.values.length, acked: partial?.acked ?? 0 });
+    }
+    this.#log("trace", `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
   }
 
   #acked(dataId: string, slices: SliceMeta[]): void {

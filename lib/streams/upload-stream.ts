@@ -58,7 +58,27 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
       }, latency);
     };
+    // In a page: when it is hidden or being unloaded, put the open chunks in the outbox now (as partial
+    // slices under their own index), so that a closed tab or a discarded page loses nothing. No `unload`.
+    const persistOpen = () => {
+      if (done) return;
+      const partials = chunker.partials();
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
+    };
+    const doc = (globalThis as { document?: Document }).document;
+    const onVisibility = () => {
+      if (doc?.visibilityState === "hidden") persistOpen();
+    };
+    const page = typeof globalThis.addEventListener === "function" && doc !== undefined;
+    if (page) {
+      globalThis.addEventListener("pagehide", persistOpen);
+      doc.addEventListener("visibilitychange", onVisibility);
+    }
     const sealAll = async () => {
+      if (page) {
+        globalThis.removeEventListener("pagehide", persistOpen);
+        doc.removeEventListener("visibilitychange", onVisibility);
+      }
       stopTimer();
       const rest = chunker.seal();
       if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex());
