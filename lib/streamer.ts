@@ -153,6 +153,8 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #uploader: Uploader;
   readonly #counters = new Map<string, Counters>();
   readonly #writables = new Map<string, UploadStream>();
+  /** How to seal each open writable's chunks into the outbox, by stream. */
+  readonly #sealers = new Map<string, () => Promise<void>>();
   readonly #log: (level: keyof typeof LEVELS, message: string) => void;
   #waiters = new Set<() => void>();
   #closed = false;
@@ -384,8 +386,12 @@ export class TimeseriesStreamer extends EventTarget {
         report: (error) => streamer.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification }),
         finalize: (timeoutMs) => streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs }),
         detach: () => {
-          if (streamer.#writables.get(dataId) === writable) streamer.#writables.delete(dataId);
+          if (streamer.#writables.get(dataId) === writable) {
+            streamer.#writables.delete(dataId);
+            streamer.#sealers.delete(dataId);
+          }
         },
+        register: (seal) => void streamer.#sealers.set(dataId, seal),
       },
       options,
     );
@@ -421,6 +427,8 @@ export class TimeseriesStreamer extends EventTarget {
       updatedAt: now,
     };
     const quarantined = () => this.outbox.slices(dataId).filter((s) => s.quarantined);
+    // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
+    await this.#sealers.get(dataId)?.();
     if (state.phase === "finalized") return this.#finalizedResult(this.outbox.getStream(dataId) ?? state, [], quarantined());
 
     if (options.force) {

@@ -27,6 +27,8 @@ export interface UploadTarget {
   report(error: unknown): void;
   finalize(timeoutMs: number | undefined): Promise<unknown>;
   detach(): void;
+  /** Hand the streamer a way to seal this writable's open chunks (a finalize while it is still open). */
+  register(seal: () => Promise<void>): void;
 }
 
 /**
@@ -83,8 +85,15 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
       const rest = chunker.seal();
       if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex());
     };
+    target.register(async () => {
+      if (done) return;
+      done = true;
+      await sealAll();
+      target.detach();
+    });
     super({
       async write(batch) {
+        if (done) throw new Error(`Stream ${target.dataId} is being finalized: this writable takes no more readings.`);
         try {
           Chunker.check(batch);
         } catch (error) {

@@ -138,4 +138,16 @@ describe("TimeseriesStreamer: the streams API", () => {
     expect(back?.properties.a?.values).toEqual([1, 2, 3]);
     await s.close();
   });
+
+  it("finalize while a writable is still open seals its open chunk first: nothing accepted is lost", async () => {
+    const s = streamer();
+    const dataId = await s.initialize();
+    const w = s.writable(dataId, { maxLatencyMs: 0 }).getWriter();
+    await w.write(Array.from({ length: 13 }, (_, i) => ({ channel: "a", t: T0 + i, value: i })));
+    const result = await s.finalize(dataId);
+    expect(result.status).toBe("finalized");
+    expect((await s.client.getTimeseries(dataId))?.properties.a?.values).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    await expect(w.write({ channel: "a", t: T0 + 20, value: 1 })).rejects.toThrow(/being finalized/);
+    await s.close();
+  });
 });
