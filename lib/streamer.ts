@@ -233,6 +233,12 @@ export class TimeseriesStreamer extends EventTarget {
     });
     this.ready = this.outbox.open().then(
       () => {
+        // What a previous run accepted and left pending counts as accepted here too.
+        for (const s of this.outbox.slices()) {
+          const c = this.#countersFor(s.dataId);
+          c.accepted += s.points;
+          if (!s.complete) c.partial.set(keyString(s), { accepted: s.points, acked: 0 });
+        }
         const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
         const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
         if (pending > 0 || closing > 0) this.#log("info", `recovering ${pending} pending slice(s) and ${closing} stream(s) to finalize`);

@@ -83,7 +83,7 @@ export class OutboxQuotaError extends Error {
   constructor(details: OutboxQuotaDetails, options: { cause: unknown }) {
     const { refused, refusedPoints, pendingSlices, pendingBytes, usage, quota } = details;
     const streams = [...new Set(refused.map((k) => k.dataId))].join(", ");
-    const used = usage !== undefined && quota !== undefined ? ` (${usage} of ${quota} bytes used)` : "";
+    const used = usage !== undefined && quota !== undefined ? ` (it last reported ${usage} of ${quota} bytes in use)` : "";
     const what =
       refused.length > 0
         ? `${refused.length} slice(s) (${refusedPoints} points) of stream(s) ${streams} could not be stored, so they were not accepted`
@@ -248,14 +248,46 @@ export class IndexedDbOutbox extends BaseOutbox {
       const opening = openDB<IndexedDbOutboxSchema>(this.name, INDEXEDDB_SCHEMA_VERSION, {
         upgrade: (db, oldVersion, _newVersion, tx) =>
           upgrade(db as unknown as IDBPDatabase<unknown>, oldVersion, tx as unknown as UpgradeTx),
+        blocked: (current) =>
+          console.warn(
+            `atomscale-stream: IndexedDbOutbox "${this.name}" waits to upgrade its database from version ${current} to ${INDEXEDDB_SCHEMA_VERSION}: ` +
+              "another tab still has it open with an older version of this library. Reload or close that tab.",
+          ),
         // Another tab upgrades the database (a newer version of this library): let it, reconnect on next use.
         blocking: () => this.#drop(opening),
         terminated: () => this.#drop(opening),
+      }).catch((error: unknown) => {
+        if ((error as { name?: unknown } | null)?.name !== "VersionError") throw error;
+        throw new Error(
+          `IndexedDbOutbox "${this.name}": the database was upgraded past schema version ${INDEXEDDB_SCHEMA_VERSION} by a newer version of ` +
+            "atomscale-stream (in another tab, or before a downgrade). Its pending slices are kept there; use that newer version to send them.",
+          { cause: error },
+        );
       });
       this.#db = opening;
       opening.catch(() => this.#drop(opening));
     }
     return this.#db;
+  }
+
+  /**
+   * A transaction on the current connection (readwrite ones with strict durability: on disk when they
+   * complete). A connection closed under us (another tab upgrading the database) is replaced once.
+   */
+  async #transaction<Names extends StoreNames<IndexedDbOutboxSchema>[], Mode extends IDBTransactionMode>(
+    names: Names,
+    mode: Mode,
+  ): Promise<IDBPTransaction<IndexedDbOutboxSchema, Names, Mode>> {
+    for (let attempt = 0; ; attempt++) {
+      const connection = this.#connection();
+      const db = await connection;
+      try {
+        return db.transaction(names, mode, mode === "readwrite" ? { durability: "strict" } : {});
+      } catch (error) {
+        if (attempt > 0 || (error as { name?: unknown } | null)?.name !== "InvalidStateError") throw error;
+        this.#drop(connection);
+      }
+    }
   }
 
   #drop(connection: Promise<Db>): void {
@@ -265,19 +297,17 @@ export class IndexedDbOutbox extends BaseOutbox {
   }
 
   async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[] }> {
-    const db = await this.#connection();
+    const tx = await this.#transaction(["slices", "streams"], "readonly");
+    const [slices, streams] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.done]);
     this.#requestPersistence();
     await this.#estimate(true);
-    const tx = db.transaction(["slices", "streams"], "readonly");
-    const [slices, streams] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.done]);
     // The index is kept in put order; versions grow with every put.
     slices.sort((a, b) => a.version - b.version);
     return { slices, streams };
   }
 
   async #write(slices: StoredSlice[], streams: StreamState[]): Promise<void> {
-    const db = await this.#connection();
-    const tx = db.transaction(ALL_STORES, "readwrite", { durability: "strict" });
+    const tx = await this.#transaction(ALL_STORES, "readwrite");
     try {
       const writes: Promise<unknown>[] = [];
       for (const s of slices) {
@@ -297,8 +327,7 @@ export class IndexedDbOutbox extends BaseOutbox {
    * sharing the database wrote it); undefined when the store has none.
    */
   async #read(meta: SliceMeta): Promise<StoredSlice | undefined> {
-    const db = await this.#connection();
-    const tx = db.transaction(["slices", "points"], "readonly");
+    const tx = await this.#transaction(["slices", "points"], "readonly");
     const key = tuple(meta);
     const [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
     if (!points) return undefined;
@@ -310,8 +339,7 @@ export class IndexedDbOutbox extends BaseOutbox {
   /** Delete each key only if the stored version is the one named (checked inside the transaction). */
   async #delete(metas: SliceMeta[]): Promise<void> {
     if (metas.length === 0) return;
-    const db = await this.#connection();
-    const tx = db.transaction(["slices", "points"], "readwrite", { durability: "strict" });
+    const tx = await this.#transaction(["slices", "points"], "readwrite");
     const slices = tx.objectStore("slices");
     const points = tx.objectStore("points");
     const work = metas.map(async (m) => {
@@ -325,8 +353,7 @@ export class IndexedDbOutbox extends BaseOutbox {
 
   /** Persist a changed meta (quarantine) of the version stored; a newer stored version is left alone. */
   async #updateMeta(meta: SliceMeta): Promise<void> {
-    const db = await this.#connection();
-    const tx = db.transaction("slices", "readwrite", { durability: "strict" });
+    const tx = await this.#transaction(["slices"], "readwrite");
     const store = tx.objectStore("slices");
     const work = (async () => {
       const stored = await store.get(tuple(meta));
@@ -336,8 +363,7 @@ export class IndexedDbOutbox extends BaseOutbox {
   }
 
   async #writeStream(state: StreamState): Promise<void> {
-    const db = await this.#connection();
-    const tx = db.transaction("streams", "readwrite", { durability: "strict" });
+    const tx = await this.#transaction(["streams"], "readwrite");
     try {
       await Promise.all([tx.objectStore("streams").put(state), tx.done]);
     } catch (error) {
@@ -417,6 +443,10 @@ export class IndexedDbOutbox extends BaseOutbox {
   /**
    * Claim slices for sending with Web Locks (one per key, `ifAvailable`): another tab on the same
    * database gets none of the keys while they are held. Without Web Locks, everything is claimed.
+   *
+   * When none of the keys can be claimed, the answer (nothing) comes once one of them is released or
+   * after `LOCK_WAIT_MS`, not at once: the uploader picks the same keys again right away, and an
+   * immediate "nothing" would have it spin while the other tab's request is under way.
    */
   override async lockForSend(metas: SliceMeta[]): Promise<{ locked: SliceMeta[]; release: () => void }> {
     const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;

@@ -162,6 +162,15 @@ export abstract class BaseOutbox {
     })());
   }
 
+  /**
+   * Versions grow with time and carry random low digits, so two writers sharing a store (tabs, or a
+   * process after a restart) practically never give one key the same version for different content.
+   */
+  #nextVersion(): number {
+    this.#version = Math.max(this.#version + 1, Date.now() * 1000 + Math.floor(Math.random() * 1000));
+    return this.#version;
+  }
+
   on(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -236,7 +245,7 @@ export abstract class BaseOutbox {
           dataId: s.dataId,
           channel: s.channel,
           chunkIndex: s.chunkIndex,
-          version: ++this.#version,
+          version: this.#nextVersion(),
           points: s.values.length,
           bytes: sliceBytes(s.values.length, s.channel),
           complete: s.complete,
@@ -302,7 +311,19 @@ export abstract class BaseOutbox {
     const meta = this.#slices.get(k);
     if (!meta) return undefined;
     const stored = await this.storage.read(meta);
-    if (stored) return { ...stored, ...this.#slices.get(k)! };
+    if (stored && stored.version === meta.version) return { ...stored, quarantined: this.#slices.get(k)?.quarantined ?? stored.quarantined };
+    if (stored) {
+      // Another writer sharing the store put a different version: that one is what is pending now.
+      await this.#serial(async () => {
+        const current = this.#slices.get(k);
+        if (current && current.version !== stored.version) {
+          const { timestamps: _t, values: _v, units: _u, ...fresh } = stored;
+          this.#usedBytes += fresh.bytes - current.bytes;
+          this.#slices.set(k, fresh);
+        }
+      });
+      return stored;
+    }
     await this.#serial(async () => {
       const current = this.#slices.get(k);
       if (current?.version !== meta.version) return;

@@ -43,6 +43,9 @@ export class Uploader {
   /** Keys to send alone: a multi request they were in was refused, so each gets its own verdict. */
   readonly #solo = new Set<string>();
   readonly #retries = new Map<string, number>();
+  /** Keys another uploader sharing the store is sending: left alone until the time given. */
+  readonly #elsewhere = new Map<string, number>();
+  #elsewhereTimer: ReturnType<typeof setTimeout> | undefined;
   #active = 0;
   #failures = 0;
   #gateUntil = 0;
@@ -116,6 +119,7 @@ export class Uploader {
     this.#closed = true;
     this.#unsubscribe();
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
+    if (this.#elsewhereTimer) clearTimeout(this.#elsewhereTimer);
     this.#setState("closed");
   }
 
@@ -164,10 +168,16 @@ export class Uploader {
     }
     // Group the sendable slices by (dataId, chunkIndex), in put order.
     const groups = new Map<string, SliceMeta[]>();
+    const now = Date.now();
     for (const m of outbox.index.values()) {
       if (m.quarantined) continue;
       const k = keyString(m);
       if (this.#inFlight.has(k)) continue;
+      const until = this.#elsewhere.get(k);
+      if (until !== undefined) {
+        if (until > now) continue;
+        this.#elsewhere.delete(k);
+      }
       const state = outbox.getStream(m.dataId);
       if (!this.#ours(state) || state?.phase === "finalized") continue;
       const g = this.#solo.has(k) ? `solo\u0000${k}` : `${m.dataId}\u0000${m.chunkIndex}`;
@@ -198,6 +208,7 @@ export class Uploader {
     let sent: StoredSlice[] = [];
     outbox.markSending(task.metas, true);
     const { locked, release } = await outbox.lockForSend(task.metas);
+    if (locked.length < task.metas.length) this.#setAside(task.metas.filter((m) => !locked.includes(m)));
     try {
       for (const meta of locked) {
         const stored = await outbox.read(meta);
@@ -231,6 +242,16 @@ export class Uploader {
       for (const s of task.metas) this.#inFlight.delete(keyString(s));
       sent = [];
     }
+  }
+
+  /** Keys another uploader holds: try them again in a second (it will most likely have sent them). */
+  #setAside(metas: SliceMeta[]): void {
+    const until = Date.now() + 1000;
+    for (const m of metas) this.#elsewhere.set(keyString(m), until);
+    this.#elsewhereTimer ??= setTimeout(() => {
+      this.#elsewhereTimer = undefined;
+      this.kick();
+    }, 1000);
   }
 
   async #failed(error: unknown, dataId: string, slices: SliceMeta[]): Promise<void> {
