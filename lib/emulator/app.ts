@@ -31,7 +31,7 @@ const PREFIXES: Array<[string, CharSourceType]> = [
   ["/tool-state", "tool_state"],
 ];
 
-type ErrorStatus = 401 | 404 | 409 | 413 | 422 | 500;
+type ErrorStatus = 401 | 403 | 404 | 409 | 413 | 422 | 500;
 
 const fail = (c: Context, status: ErrorStatus, detail: string | ValidationErrorItem[]) => c.json({ detail }, status);
 const invalid = (c: Context, v: Validator) => fail(c, 422, v.errors);
@@ -84,6 +84,17 @@ export function createApp(options: AppOptions): Hono {
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  // The demo page it serves asks for the emulator's endpoint and key. Same origin only: a page on
+  // another site (Sec-Fetch-Site cross-site / same-site) gets 403, so it cannot read the local key.
+  app.get("/emulator/config", (c) => {
+    const site = c.req.header("sec-fetch-site");
+    if (site !== undefined && site !== "same-origin" && site !== "none") {
+      return fail(c, 403 as ErrorStatus, "The emulator's key is only given to pages it serves itself.");
+    }
+    c.header("Cache-Control", "no-store");
+    return c.json({ endpoint: new URL(c.req.url).origin, apiKey: options.apiKey, emulator: true });
+  });
 
   // Every API path needs the key; a body over the limit is refused before it is read.
   const auth = async (c: Context, next: () => Promise<void>) => {

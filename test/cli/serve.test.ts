@@ -55,6 +55,12 @@ describe("atomscale-stream serve", () => {
     expect(asset.headers.get("content-type")).toContain("javascript");
     expect((await fetch(`${emu.url}/../package.json`)).status).toBe(404);
     expect((await http(emu)("GET", "/healthz", undefined, { "X-API-KEY": "" })).body).toEqual({ status: "ok" });
+    // the page it serves learns its endpoint and key; a page on another site does not
+    const config = await fetch(`${emu.url}/emulator/config`, { headers: { "Sec-Fetch-Site": "same-origin" } });
+    expect(await config.json()).toEqual({ endpoint: emu.url, apiKey: emu.apiKey, emulator: true });
+    const foreign = await fetch(`${emu.url}/emulator/config`, { headers: { "Sec-Fetch-Site": "cross-site", Origin: "http://evil.test" } });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.text()).not.toContain(emu.apiKey);
     expect(await emu.stop("SIGINT")).toBe(0);
   });
 
