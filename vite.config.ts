@@ -1,8 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // One config for the demo page (Vite) and the test runner (Vitest).
 export default defineConfig({
   root: "demo",
+  // The page is built from the library's source (the same code the package ships).
+  resolve: { alias: { "atomscale-stream": fileURLToPath(new URL("./lib/index.ts", import.meta.url)) } },
   base: "./",
   build: {
     outDir: "../dist/demo",

@@ -44,3 +44,7 @@ export type { UploaderState } from "./upload/uploader.js";
 export { InvalidInputError, MAX_EPOCH_SECONDS } from "./input.js";
 export type { Reading, Slice, SliceKey } from "./types.js";
 export { nowSeconds } from "./types.js";
+// serial: the Web Serial source and the transport ↔ driver contract
+export { WebSerialConnection, SerialConnectionError, RECOVERABLE_SERIAL_ERRORS } from "./serial/web-serial.js";
+export type { WebSerialOptions, SerialConnectionState } from "./serial/web-serial.js";
+export type { TimedBytes, SerialSettings, InstrumentIO, DriverProblem, DriverOptions, InstrumentDriver } from "./serial/driver.js";

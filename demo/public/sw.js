@@ -1,0 +1,35 @@
+// Caches the page's shell (HTML, scripts, styles) so that a reload at the instrument during a network
+// outage still opens the page, which then resumes from IndexedDB. API requests are never cached.
+const CACHE = "atomscale-stream-shell-v1";
+const scope = new URL(self.registration.scope).pathname;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([scope])).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
+  );
+});
+
+const isShell = (url, request) =>
+  request.mode === "navigate" || url.pathname === scope || url.pathname.startsWith(`${scope}assets/`) || url.pathname.endsWith(".html") || url.pathname === `${scope}sw.js`;
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || !isShell(url, request)) return;
+  // Network first (a new build shows at once); the cache when the network is gone.
+  event.respondWith(
+    fetch(request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          void caches.open(CACHE).then((cache) => cache.put(request.mode === "navigate" ? scope : request, copy));
+        }
+        return response;
+      })
+      .catch(async () => (await caches.match(request.mode === "navigate" ? scope : request, { ignoreSearch: true })) ?? (await caches.match(scope)) ?? Response.error()),
+  );
+});
