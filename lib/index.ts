@@ -48,3 +48,17 @@ export { nowSeconds } from "./types.js";
 export { WebSerialConnection, SerialConnectionError, RECOVERABLE_SERIAL_ERRORS } from "./serial/web-serial.js";
 export type { WebSerialOptions, SerialConnectionState } from "./serial/web-serial.js";
 export type { TimedBytes, SerialSettings, InstrumentIO, DriverProblem, DriverOptions, InstrumentDriver } from "./serial/driver.js";
+
+// read-back: pollTimeseries
+export { pollTimeseries, pollTimeseriesStream, distinctByContent } from "./poll.js";
+export type { PollSnapshot, PollTimeseriesOptions, PollErrorContext, TimeseriesPoll, TimeseriesReader } from "./poll.js";
+// serial: drivers, framing, simulators
+export { createInstrumentIO, timedBytes, TimedBytesStream } from "./serial/io.js";
+export type { BufferedInstrumentIO, InstrumentIOOptions, TimedBytesStreamOptions } from "./serial/io.js";
+export { LineSplitter, LineFramer, DelimiterSplitter, DelimiterFramer } from "./serial/framing.js";
+export type { TimedLine, TimedFrame, LineSplitterOptions, DelimiterSplitterOptions } from "./serial/framing.js";
+export { DriverConfigError } from "./serial/driver-error.js";
+export { DRIVERS, getDriver, PlotterLineParser, parsePfeifferReply, PFEIFFER_STATUS, IMPAC_MAX_TENTHS, pollReadings, nextMacrotask, parseDecimal } from "./serial/instruments/index.js";
+export type { PlotterColumn, ParsedLine, PollContext, PollCycle } from "./serial/instruments/index.js";
+export { createSimulator, SIMULATOR_IDS } from "./serial/simulators.js";
+export type { SimulatorOptions, InstrumentSimulator, ProducedValue } from "./serial/simulators.js";

@@ -1,0 +1,157 @@
+/**
+ * Arduino-plotter style lines (reference §4), streamed by the instrument itself:
+ *
+ *   # time temperature[°C] pressure[mbar]     a header: names the columns (optionally with [units])
+ *   12.3 4.5 6                                values separated by spaces, commas or tabs
+ *   temp:12.3,p:4.5e-7                        label:value pairs
+ *   temp=12.3 p=4.5e-7                        key=value pairs (also `temp: 12.3`, value after the separator)
+ *
+ * A bare value takes its column's name from the last header, else `options.channels[i]`, else `value1`,
+ * `value2`, … (i counts the bare values of the line). Units: `options.units[name]`, else the header's
+ * `[units]`. Every reading of a line is stamped with the line's receipt time — a `time` column is just
+ * another channel (an instrument's own clock is not epoch seconds).
+ *
+ * The first line after connecting may be the tail of a line and is dropped (`dropFirstLine`, default
+ * true) — unless it is a header: a line's tail cannot start with `#`, so a header arriving first is whole.
+ * A line that does not parse is reported (`bad-line`, with the raw text) and skipped.
+ */
+import type { DriverOptions, InstrumentDriver, InstrumentIO } from "../driver.js";
+import { LineFramer, type TimedLine } from "../framing.js";
+import type { Reading } from "../../types.js";
+import { ReadableStreamBase } from "../../streams/web-streams.js";
+import { ABORTED, orAbort, parseDecimal } from "./polled.js";
+
+/** A column named by a header. */
+export interface PlotterColumn {
+  name: string;
+  units?: string | undefined;
+}
+
+export type ParsedLine =
+  | { kind: "readings"; readings: Reading[] }
+  | { kind: "header"; columns: PlotterColumn[] }
+  | { kind: "blank" }
+  | { kind: "bad"; reason: string };
+
+const SEPARATORS = /[, \t]+/;
+
+/** `name[units]` → name and units. */
+function nameAndUnits(token: string): PlotterColumn {
+  const m = /^(.+?)\[(.*)\]$/.exec(token);
+  return m ? { name: m[1]!, units: m[2] || undefined } : { name: token };
+}
+
+/** Parses plotter lines one by one, remembering the last header. */
+export class PlotterLineParser {
+  columns: PlotterColumn[] = [];
+  readonly #channels: readonly string[];
+  readonly #units: Readonly<Record<string, string>>;
+
+  constructor(options: Pick<DriverOptions, "channels" | "units"> = {}) {
+    this.#channels = options.channels ?? [];
+    this.#units = options.units ?? {};
+  }
+
+  parse(text: string, t: number): ParsedLine {
+    const line = text.trim();
+    if (line.startsWith("#")) {
+      this.columns = line.slice(1).split(SEPARATORS).filter(Boolean).map(nameAndUnits);
+      return { kind: "header", columns: this.columns };
+    }
+    const tokens = line.split(SEPARATORS).filter(Boolean);
+    if (tokens.length === 0) return { kind: "blank" };
+    const readings: Reading[] = [];
+    const seen = new Set<string>();
+    let column = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      const sep = token.search(/[:=]/);
+      let name: string;
+      let valueText: string;
+      let units: string | undefined;
+      if (sep >= 0) {
+        const label = nameAndUnits(token.slice(0, sep));
+        if (label.name === "") return { kind: "bad", reason: `a value without a label (${JSON.stringify(token)})` };
+        name = label.name;
+        units = label.units ?? this.columns.find((c) => c.name === name)?.units;
+        valueText = token.slice(sep + 1);
+        if (valueText === "") {
+          const next = tokens[++i];
+          if (next === undefined) return { kind: "bad", reason: `no value after ${JSON.stringify(token)}` };
+          valueText = next;
+        }
+      } else {
+        const named = this.columns[column];
+        name = named?.name ?? this.#channels[column] ?? `value${column + 1}`;
+        units = named?.units;
+        valueText = token;
+        column++;
+      }
+      const value = parseDecimal(valueText);
+      if (value === undefined) return { kind: "bad", reason: `${JSON.stringify(valueText)} is not a number` };
+      if (seen.has(name)) return { kind: "bad", reason: `channel ${JSON.stringify(name)} appears twice` };
+      seen.add(name);
+      readings.push({ channel: name, t, value, units: this.#units[name] ?? units });
+    }
+    return { kind: "readings", readings };
+  }
+}
+
+export const lines: InstrumentDriver = {
+  id: "lines",
+  label: "Plotter lines (Arduino-style: values, label:value, key=value)",
+  kind: "streaming",
+  serial: { baudRate: 115200, dataBits: 8, parity: "none", stopBits: 1, flowControl: "none" },
+  readings(io: InstrumentIO, options: DriverOptions = {}): ReadableStream<Reading[]> {
+    const signal = options.signal;
+    const report = options.onProblem;
+    const framer = new LineFramer({ onProblem: report });
+    const parser = new PlotterLineParser(options);
+    let first = options.dropFirstLine ?? true;
+    let stopped = false;
+
+    const parse = (found: TimedLine[]): Reading[] => {
+      const batch: Reading[] = [];
+      for (const line of found) {
+        if (first) {
+          first = false;
+          if (!line.text.trimStart().startsWith("#")) continue;
+        }
+        const parsed = parser.parse(line.text, line.t);
+        if (parsed.kind === "readings") batch.push(...parsed.readings);
+        else if (parsed.kind === "bad") report?.({ kind: "bad-line", message: `Skipped a line: ${parsed.reason}.`, raw: line.text, t: line.t });
+      }
+      return batch;
+    };
+
+    return new ReadableStreamBase<Reading[]>(
+      {
+        async pull(controller) {
+          for (;;) {
+            if (stopped || signal?.aborted) {
+              controller.close();
+              return;
+            }
+            const chunk = await orAbort(io.read(), signal);
+            if (chunk === ABORTED || stopped) {
+              controller.close();
+              return;
+            }
+            const batch = parse(chunk === undefined ? framer.flush() : framer.push(chunk));
+            if (batch.length > 0) controller.enqueue(batch);
+            if (chunk === undefined) {
+              // read() without a timeout gives undefined only at the end of input.
+              controller.close();
+              return;
+            }
+            if (batch.length > 0) return;
+          }
+        },
+        cancel() {
+          stopped = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  },
+};

@@ -1,0 +1,185 @@
+/**
+ * What every polled driver shares (reference §1.2–1.3): one query in flight; stale input flushed before
+ * each query; a reply timeout that is reported and then polling goes on; the next query sent when the
+ * reply is in — a promise chain, never a timer as the cadence (timers are throttled in hidden tabs);
+ * `intervalMs` keeps at most one reading per interval by comparing timestamps, not by sleeping.
+ */
+import type { DriverOptions, DriverProblem, InstrumentIO } from "../driver.js";
+import { LineFramer, type TimedLine } from "../framing.js";
+import type { Reading } from "../../types.js";
+import { nowSeconds } from "../../types.js";
+import { ReadableStreamBase } from "../../streams/web-streams.js";
+
+/** Polled drivers: how long to wait for a reply. */
+export const DEFAULT_TIMEOUT_MS = 1000;
+
+/**
+ * Resolve after the event loop has run other tasks once — a message to a fresh `MessageChannel`, which
+ * browsers do not throttle in hidden tabs as they do timers. Keeps an instrument that answers at once
+ * (a simulator: microtasks only) from starving everything else.
+ */
+export function nextMacrotask(): Promise<void> {
+  if (typeof MessageChannel !== "function") return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      port2.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
+/** What `orAbort` gives when the signal aborts first. */
+export const ABORTED: unique symbol = Symbol("aborted");
+
+/**
+ * `promise`, or ABORTED as soon as `signal` aborts. The abort listener is removed when `promise`
+ * settles (racing against one long-lived promise instead would pile up a reaction per call).
+ */
+export function orAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A plain decimal or scientific number (`+077.350`, `1.2300E-05`, `-.5`); anything else is undefined. */
+export function parseDecimal(text: string): number | undefined {
+  const s = text.trim();
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return undefined;
+  const value = Number(s);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+const CONTROL_NAMES: Record<number, string> = { 0x02: "<STX>", 0x03: "<ETX>", 0x04: "<EOT>", 0x05: "<ENQ>", 0x06: "<ACK>", 0x0a: "\\n", 0x0d: "\\r", 0x15: "<NAK>" };
+
+/** Text with its control characters made visible, for messages: `PR1\r\n`, `<ENQ>`. */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => CONTROL_NAMES[c.charCodeAt(0)] ?? `<0x${c.charCodeAt(0).toString(16).padStart(2, "0")}>`);
+}
+
+/** What one query cycle of a polled driver works with. */
+export interface PollContext {
+  /** Flush stale input, forget any partial reply, send this, and start the reply timeout. */
+  send(query: string | Uint8Array): Promise<void>;
+  /** The next non-blank reply line, or undefined after a timeout (already reported) or at the end. */
+  reply(): Promise<TimedLine | undefined>;
+  /** Report a problem with a reply. */
+  problem(kind: string, message: string, raw?: string, t?: number): void;
+  /** The reading's units for this channel: `options.units[channel]`, else the instrument's. */
+  units(channel: string, instrumentUnits: string): string;
+}
+
+/** One query cycle: the readings it yields (often one; none after a problem). */
+export type PollCycle = (ctx: PollContext) => Promise<Reading[]>;
+
+const encoder = new TextEncoder();
+
+/**
+ * Readings from a polled instrument: runs `cycle` again and again, each cycle's queries strictly one
+ * after another, until `io` ends, `options.signal` aborts or the stream is cancelled. Replies are framed
+ * as lines ending in CR, LF or CR LF. Polling runs only while someone reads the stream (highWaterMark 0).
+ */
+export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: PollCycle): ReadableStream<Reading[]> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const intervalS = (options.intervalMs ?? 0) / 1000;
+  const signal = options.signal;
+  const report = (p: DriverProblem) => options.onProblem?.(p);
+  const framer = new LineFramer({ cr: true, onProblem: report });
+  const lines: TimedLine[] = [];
+  let stopped = false;
+  let deadline = 0;
+  let lastQuery = "";
+  let lastT: number | undefined;
+  const isStopped = () => stopped || signal?.aborted === true || io.ended;
+
+  const ctx: PollContext = {
+    async send(query) {
+      io.flushInput();
+      framer.reset();
+      lines.length = 0;
+      const bytes = typeof query === "string" ? encoder.encode(query) : query;
+      lastQuery = visible(typeof query === "string" ? query : new TextDecoder().decode(query));
+      if ((await orAbort(io.write(bytes), signal)) === ABORTED) stopped = true;
+      deadline = performance.now() + timeoutMs;
+    },
+    async reply() {
+      for (;;) {
+        if (stopped) return undefined;
+        const line = lines.shift();
+        if (line) {
+          if (line.text.trim() === "") continue;
+          return line;
+        }
+        const remaining = deadline - performance.now();
+        const chunk = remaining > 0 ? await orAbort(io.read(remaining), signal) : undefined;
+        if (chunk === ABORTED || signal?.aborted) {
+          stopped = true;
+          return undefined;
+        }
+        if (chunk === undefined) {
+          if (io.ended) {
+            stopped = true;
+            return undefined;
+          }
+          report({ kind: "timeout", message: `No reply to ${lastQuery} within ${timeoutMs} ms; polling goes on.`, t: nowSeconds() });
+          return undefined;
+        }
+        lines.push(...framer.push(chunk));
+      }
+    },
+    problem(kind, message, raw, t) {
+      report({ kind, message, raw, t: t ?? nowSeconds() });
+    },
+    units(channel, instrumentUnits) {
+      return options.units?.[channel] ?? instrumentUnits;
+    },
+  };
+
+  return new ReadableStreamBase<Reading[]>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (isStopped()) {
+            controller.close();
+            return;
+          }
+          await nextMacrotask();
+          if (isStopped()) {
+            controller.close();
+            return;
+          }
+          const readings = await cycle(ctx);
+          const first = readings[0];
+          if (stopped || signal?.aborted) {
+            controller.close();
+            return;
+          }
+          if (first && (lastT === undefined || first.t - lastT >= intervalS)) {
+            lastT = first.t;
+            controller.enqueue(readings);
+            return;
+          }
+        }
+      },
+      cancel() {
+        stopped = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
