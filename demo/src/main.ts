@@ -318,7 +318,11 @@ function guard(fn: () => Promise<void>, statusId: string) {
 async function main(): Promise<void> {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("./sw.js").catch(() => {});
   fillDrivers();
-  settings = loadSettings(localStorage, sessionStorage) ?? (await emulatorDefaults()) ?? { endpoint: "https://api.atomscale.ai", apiKey: "", remember: false };
+  const saved = loadSettings(localStorage, sessionStorage);
+  const fromEmulator = saved ? undefined : await emulatorDefaults();
+  // Kept for this tab's session, so that a reload during an outage (no /emulator/config) still has them.
+  if (fromEmulator) saveSettings(fromEmulator, localStorage, sessionStorage);
+  settings = saved ?? fromEmulator ?? { endpoint: "https://api.atomscale.ai", apiKey: "", remember: false };
   $<HTMLInputElement>("endpoint").value = settings.endpoint;
   $<HTMLInputElement>("api-key").value = settings.apiKey;
   $<HTMLInputElement>("remember").checked = settings.remember;
