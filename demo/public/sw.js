@@ -3,8 +3,22 @@
 const CACHE = "atomscale-stream-shell-v1";
 const scope = new URL(self.registration.scope).pathname;
 
+// Precache the shell and everything it names (scripts, module preloads, styles): the first load's own
+// requests happened before this worker controlled the page, so they are not in the cache otherwise.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const response = await fetch(scope, { cache: "no-store" });
+  const html = await response.clone().text();
+  await cache.put(scope, response);
+  const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+    .map((m) => new URL(m[1], self.registration.scope))
+    .filter((url) => url.origin === self.location.origin)
+    .map((url) => url.href);
+  await cache.addAll([...new Set(assets)]);
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([scope])).then(() => self.skipWaiting()));
+  event.waitUntil(precache().then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
