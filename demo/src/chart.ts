@@ -113,7 +113,7 @@ export class LiveChart {
               { label: `${name} (instrument)`, stroke: "#0b57d0", width: 1.5, spanGaps: true },
               { label: `${name} (platform)`, stroke: "#0a7a3c", width: 2, dash: [4, 4], spanGaps: true },
             ],
-            axes: [{}, { label: c.units ?? "" }],
+            axes: [{}, { label: c.units ?? "", size: 70, values: (_u, ticks) => ticks.map(formatTick) }],
           },
           data,
           c.box,
@@ -123,6 +123,14 @@ export class LiveChart {
       }
     }
   }
+}
+
+/** Axis numbers that stay readable from 1e-9 mbar to 1e5 °C. */
+export function formatTick(v: number | null): string {
+  if (v == null) return "";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e6 ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 }
 
 function trim(s: Series): void {

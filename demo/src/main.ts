@@ -40,6 +40,9 @@ let streamer: TimeseriesStreamer | undefined;
 let session: InstrumentSession | undefined;
 let active: Active | undefined = readActive();
 let poller: AbortController | undefined;
+/** The stream last recorded, whose numbers the queue panel keeps showing after Stop. */
+let lastDataId: string | undefined = active?.dataId;
+let instrumentsListed = false;
 
 function readActive(): Active | undefined {
   try {
@@ -189,6 +192,7 @@ async function start(): Promise<void> {
 
 function resumeUpload(dataId: string): void {
   if (!streamer || !session) return;
+  lastDataId = dataId;
   const writer = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
   session.attach(writer);
   say("stream-status", `Streaming to ${dataId}.`);
@@ -243,6 +247,7 @@ async function emulatorDefaults(): Promise<PageSettings | undefined> {
 async function makeStreamer(): Promise<void> {
   const old = streamer;
   streamer = undefined;
+  instrumentsListed = false;
   await old?.close();
   if (!settings.apiKey) {
     say("settings-status", "Enter the API key of your Atomscale account to stream.");
@@ -260,12 +265,24 @@ async function makeStreamer(): Promise<void> {
   const banner = pendingBannerText(s.outbox.slices());
   $("banner").hidden = !banner;
   if (banner) $("banner").textContent = banner;
-  s.addEventListener("state", () => refreshQueue());
+  s.addEventListener("state", (e) => {
+    refreshQueue();
+    const connection = (e as CustomEvent<{ connection?: string }>).detail.connection;
+    if (!instrumentsListed && (connection === "idle" || connection === "sending")) listInstruments(s);
+  });
   s.addEventListener("quarantine", () => refreshQueue());
   say("settings-status", `Streaming to ${settings.endpoint}.`);
+  listInstruments(s);
+  setButtons();
+}
+
+/** Fill the growth instrument select; tried again when the platform becomes reachable. */
+function listInstruments(s: TimeseriesStreamer): void {
   s.client
     .listGrowthInstruments()
     .then((instruments) => {
+      if (s !== streamer) return;
+      instrumentsListed = true;
       const select = $<HTMLSelectElement>("growth-instrument");
       const none = document.createElement("option");
       none.value = "";
@@ -279,21 +296,22 @@ async function makeStreamer(): Promise<void> {
           return o;
         }),
       );
+      say("settings-status", `Streaming to ${settings.endpoint}.`);
     })
-    .catch((e: Error) => say("settings-status", `Could not list growth instruments: ${e.message}`));
-  setButtons();
+    .catch((e: Error) => say("settings-status", `Streaming to ${settings.endpoint} — could not list growth instruments yet: ${e.message}`));
 }
 
 function refreshQueue(): void {
   const s = streamer;
   let stats: Partial<StreamStats> | undefined;
-  if (s && active) stats = s.stats(active.dataId);
+  const shown = active?.dataId ?? lastDataId;
+  if (s && shown) stats = s.stats(shown);
   else if (s) {
     const pending = s.outbox.slices().filter((x) => !x.quarantined);
     stats = { connection: s.stats("").connection, pendingSlices: pending.length, pendingBytes: pending.reduce((n, x) => n + x.bytes, 0), storage: s.outbox.storageInfo() };
   }
   renderQueue($("queue"), stats);
-  renderQuarantine($("quarantine-list"), s ? s.outbox.slices(active?.dataId).filter((x) => x.quarantined) : []);
+  renderQuarantine($("quarantine-list"), s ? s.outbox.slices(shown).filter((x) => x.quarantined) : []);
   $("auth-problem").hidden = stats?.connection !== "auth-paused";
   if (s && $("banner").hidden === false && s.outbox.slices().every((x) => x.quarantined)) $("banner").hidden = true;
 }

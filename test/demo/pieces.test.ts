@@ -64,3 +64,10 @@ describe("queue panel", () => {
     expect(formatAge(3_725_000)).toBe("1 h 2 min");
   });
 });
+
+describe("chart ticks", () => {
+  it("stay readable from 1e-9 mbar to 1e5 °C", async () => {
+    const { formatTick } = await import("../../demo/src/chart.ts");
+    expect([2e-7, 1.5e-9, 0, 600.25, 123456.7, 2.5e6, null].map(formatTick)).toEqual(["2.0e-7", "1.5e-9", "0", "600.3", "123500", "2.5e+6", ""]);
+  });
+});
