@@ -163,6 +163,41 @@ describe("the instrument page", () => {
   }, 240_000);
 });
 
+describe("the instrument page, as a new user tries it", () => {
+  it.skipIf(skipBrowser)("Use simulated instrument → Start: the chart moves, the read-back follows; Stop finalizes", async () => {
+    requireChromium();
+    const own = await spawnServe({ args: ["--memory"] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      page.on("pageerror", (e) => console.error(`[page] ${e.stack ?? e.message}`));
+      await page.goto(`${own.url}/`);
+      await expect.poll(() => statusOf(page, "Settings status")).toContain(`Streaming to ${own.url}`);
+      await page.getByRole("button", { name: "Use simulated instrument" }).click();
+      await expect.poll(() => statusOf(page, "Instrument status")).toMatch(/^Connected: simulated lines instrument/);
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expect.poll(() => statusOf(page, "Stream status")).toMatch(/^Streaming to [0-9a-f-]{36}\./);
+      const dataId = /Streaming to ([0-9a-f-]{36})/.exec((await statusOf(page, "Stream status"))!)![1]!;
+      const counts = () => page.evaluate(() => (window as unknown as { atomscalePage: { chart: { counts(): Record<string, { local: number; server: number }> } } }).atomscalePage.chart.counts());
+      await expect.poll(async () => (await counts()).temperature?.server ?? 0, { timeout: 20_000 }).toBeGreaterThan(5);
+      const first = (await counts()).temperature!;
+      await expect.poll(async () => (await counts()).temperature!.local, { timeout: 10_000 }).toBeGreaterThan(first.local); // the chart moves
+      await expect.poll(async () => (await counts()).temperature!.server, { timeout: 10_000 }).toBeGreaterThan(first.server); // the read-back follows
+      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-simulated.png"), fullPage: true });
+      await page.getByRole("button", { name: "Stop", exact: true }).click();
+      await expect.poll(() => statusOf(page, "Stream status"), { timeout: 30_000 }).toMatch(/^Stopped: stream .* is finalized\./);
+      const back = await readBack(own, dataId);
+      expect(back.properties.temperature!.units).toBe("°C"); // from the instrument's own header line
+      expect(back.properties.temperature!.values.length).toBeGreaterThanOrEqual(first.server);
+      const entry = await http(own)("GET", `/data_entries/?data_ids=${dataId}`);
+      expect(entry.body[0].pipeline_status).toBe("success");
+    } finally {
+      await browser.close();
+      await own.stop();
+    }
+  }, 120_000);
+});
+
 /** The same simulated device back on the bus as a new port object (its simulator kept running meanwhile). */
 async function plugInstrumentAgain(page: Page) {
   await page.evaluate((usb) => {
