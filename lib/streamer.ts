@@ -268,17 +268,7 @@ export class TimeseriesStreamer extends EventTarget {
       synthSourceId: options.synthSourceId ?? null,
       projectId: projectId ?? null,
     });
-    const now = Date.now();
-    await this.outbox.putStream({
-      dataId,
-      pointsPerChunk: this.pointsPerChunk,
-      endpoint: this.client.endpoint,
-      streamPrefix: this.client.streamPrefix,
-      nextChunkIndex: {},
-      phase: "open",
-      createdAt: now,
-      updatedAt: now,
-    });
+    await this.outbox.putStream(this.#newState(dataId, this.pointsPerChunk));
     this.#log("info", `stream ${dataId} initialized (${this.pointsPerChunk} points per chunk)`);
     if (physicalSample) {
       try {
@@ -421,17 +411,7 @@ export class TimeseriesStreamer extends EventTarget {
     checkDataId(dataId);
     await this.ready;
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const now = Date.now();
-    const state: StreamState = this.outbox.getStream(dataId) ?? {
-      dataId,
-      pointsPerChunk: 0,
-      endpoint: this.client.endpoint,
-      streamPrefix: this.client.streamPrefix,
-      nextChunkIndex: {},
-      phase: "open",
-      createdAt: now,
-      updatedAt: now,
-    };
+    const state: StreamState = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
     const quarantined = () => this.outbox.slices(dataId).filter((s) => s.quarantined);
     // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
     await this.#sealers.get(dataId)?.();
@@ -526,10 +506,15 @@ export class TimeseriesStreamer extends EventTarget {
     if (state && state.phase !== "open") throw new StreamClosedError(dataId, state.phase);
     if (state) return state;
     // A stream initialized elsewhere (another process, the Python SDK): record it, points per chunk unknown.
+    return this.#newState(dataId, 0);
+  }
+
+  /** The record of an open stream on this streamer's API (`pointsPerChunk` 0: not known here). */
+  #newState(dataId: string, pointsPerChunk: number): StreamState {
     const now = Date.now();
-    const fresh: StreamState = {
+    return {
       dataId,
-      pointsPerChunk: 0,
+      pointsPerChunk,
       endpoint: this.client.endpoint,
       streamPrefix: this.client.streamPrefix,
       nextChunkIndex: {},
@@ -537,7 +522,6 @@ export class TimeseriesStreamer extends EventTarget {
       createdAt: now,
       updatedAt: now,
     };
-    return fresh;
   }
 
   /** Put slices in the outbox with the stream's state. Starts the put synchronously (ordering of versions). */

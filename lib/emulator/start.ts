@@ -1,8 +1,9 @@
 /** startEmulator: the documented Atomscale endpoints on a real database, over HTTP, in Node or Deno. */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { acquireLockFile } from "../node/lock-file.js";
 import { createApp } from "./app.js";
 import { openDatabase } from "./database.js";
 import { Store } from "./store.js";
@@ -153,28 +154,5 @@ async function listen(
 /** One emulator per data directory: PGlite's files must not be opened twice. */
 async function acquireLock(dataDir: string): Promise<{ release(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true });
-  const file = join(dataDir, "emulator.lock");
-  try {
-    await writeFile(file, String(process.pid), { flag: "wx" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const pid = Number((await readFile(file, "utf8")).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(
-        `The data directory ${dataDir} is in use by another emulator (pid ${pid}). Stop it, or choose another --data-dir.`,
-      );
-    }
-    // A stale lock from a process that died: take it over.
-    await writeFile(file, String(process.pid));
-  }
-  return { release: () => rm(file, { force: true }) };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return acquireLockFile(dataDir, "emulator.lock", (pid) => `The data directory ${dataDir} is in use by another emulator (pid ${pid}). Stop it, or choose another --data-dir.`);
 }

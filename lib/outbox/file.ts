@@ -6,8 +6,9 @@
  * One process per directory (a lock file says which).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { acquireLockFile } from "../node/lock-file.js";
 import { keyString } from "../types.js";
 import { BaseOutbox, type OutboxOptions, type OutboxStorage, type SliceMeta, type StoredSlice, type StreamState } from "./outbox.js";
 
@@ -41,7 +42,7 @@ export class FileOutbox extends BaseOutbox {
       load: async () => {
         await mkdir(slicesDir, { recursive: true });
         await mkdir(streamsDir, { recursive: true });
-        lock = await acquireLock(dir);
+        lock = await acquireLockFile(dir, "outbox.lock", (pid) => `The outbox directory ${dir} is in use by another process (pid ${pid}). Stop it, or use another directory.`);
         const slices: SliceMeta[] = [];
         for (const { data } of await this.#readAll(slicesDir)) {
           const { timestamps: _t, values: _v, units: _u, ...meta } = data as StoredSlice;
@@ -145,29 +146,5 @@ async function syncDir(path: string): Promise<void> {
     // e.g. Windows: directory handles cannot be synced
   } finally {
     await handle?.close().catch(() => {});
-  }
-}
-
-async function acquireLock(dir: string): Promise<{ release(): Promise<void> }> {
-  const file = join(dir, "outbox.lock");
-  try {
-    await writeFile(file, String(process.pid), { flag: "wx" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    const pid = Number((await readFile(file, "utf8")).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new Error(`The outbox directory ${dir} is in use by another process (pid ${pid}). Stop it, or use another directory.`);
-    }
-    await writeFile(file, String(process.pid)); // left by a process that died: take it over
-  }
-  return { release: () => rm(file, { force: true }) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
