@@ -1,10 +1,30 @@
 #!/usr/bin/env node
 /** The `atomscale-stream` command line. */
-import { serveCommand } from "./serve.js";
 import { CliError, USAGE_EXIT } from "./errors.js";
 
-const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
-  serve: { summary: "run the local emulator of the Atomscale API and serve the demo page", run: serveCommand },
+interface Command {
+  summary: string;
+  run: (argv: string[]) => Promise<number>;
+  /** Exit once it returns, even if an input (a device, stdin) still holds the event loop. */
+  exitWhenDone?: boolean;
+}
+
+const COMMANDS: Record<string, Command> = {
+  // Each command loads only what it needs (the emulator's database stays out of `stream` and `poll`).
+  serve: {
+    summary: "run the local emulator of the Atomscale API and serve the demo page",
+    run: async (argv) => (await import("./serve.js")).serveCommand(argv),
+  },
+  stream: {
+    summary: "stream a serial instrument, stdin or a CSV file to the platform",
+    run: async (argv) => (await import("./stream.js")).streamCommand(argv),
+    exitWhenDone: true,
+  },
+  poll: {
+    summary: "print a stream's points as they arrive",
+    run: async (argv) => (await import("./poll.js")).pollCommand(argv),
+    exitWhenDone: true,
+  },
 };
 
 const HELP = `atomscale-stream — stream instrument readings into the Atomscale platform
@@ -16,7 +36,9 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
   .join("\n")}
 
-Run "atomscale-stream <command> --help" for a command's options.`;
+Run "atomscale-stream <command> --help" for a command's options.
+The API key comes from --api-key, ATOMSCALE_API_KEY or AS_API_KEY; the endpoint from --endpoint or
+AS_API_ENDPOINT (default https://api.atomscale.ai).`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -24,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name === undefined ? USAGE_EXIT : 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     console.error(`atomscale-stream: unknown command "${name}".\n\n${HELP}`);
     return USAGE_EXIT;
@@ -32,9 +54,24 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-main(process.argv.slice(2)).then(
+/** Exit with `code` once stdout and stderr have taken everything written (pipes may be asynchronous). */
+function exitWhenFlushed(code: number): void {
+  let waiting = 2;
+  const done = () => {
+    if (--waiting === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+  const timer = setTimeout(() => process.exit(code), 2000);
+  (timer as { unref?: () => void }).unref?.();
+}
+
+const argv = process.argv.slice(2);
+const exitWhenDone = Object.hasOwn(COMMANDS, argv[0] ?? "") && COMMANDS[argv[0]!]!.exitWhenDone === true;
+main(argv).then(
   (code) => {
     if (code !== 0) process.exitCode = code;
+    if (exitWhenDone) exitWhenFlushed(code);
   },
   (error: unknown) => {
     if (error instanceof CliError) {
@@ -44,5 +81,6 @@ main(process.argv.slice(2)).then(
       console.error(error);
       process.exitCode = 1;
     }
+    if (exitWhenDone) exitWhenFlushed(Number(process.exitCode));
   },
 );
