@@ -121,9 +121,18 @@ describe.each(POLLED)("%s against its simulator", (id) => {
     };
     for (const latencyMs of [0, 2]) {
       const run = await poll(id, 6, { latencyMs, staleAfterReply: stale[id], chunking: { seed: 9, maxChunk: 3 } });
-      expect(valuesOf(run.readings)).toEqual(run.sim.produced.slice(0, 6));
+      // Never a stale value read as a reply. On a busy machine stale bytes can arrive after the flush: that
+      // query then fails as a bad reply (reported) — a lost reading, never a wrong one.
       expect(run.readings.some((r) => r.value > 900)).toBe(false);
-      expect(run.problems).toEqual([]);
+      const produced = run.sim.produced;
+      let at = 0;
+      for (const v of valuesOf(run.readings)) {
+        while (at < produced.length && (produced[at]!.value !== v.value || produced[at]!.channel !== v.channel)) at++;
+        expect(at, `${v.channel} ${v.value} is one the instrument produced, in order`).toBeLessThan(produced.length);
+        at++;
+      }
+      expect(run.readings.length + run.problems.length).toBeGreaterThanOrEqual(6);
+      for (const p of run.problems) expect(p.kind, p.message).not.toBe("timeout");
     }
   });
 
