@@ -2,33 +2,25 @@
 /**
  * Benchmarks (`npm run bench`, `npm run bench -- --quick`): figures are ratios measured within one run
  * on one machine, never wall-clock limits. Prints a table and writes bench/results.json.
+ *
+ *   chunk_stream  ChunkStream vs a plain loop (here)
+ *   outage        a FileOutbox through an outage, then the drain (here)
+ *   e2e           end to end vs influxdb-client and a bare fetch loop, against bench/sink.mjs (e2e.mjs)
+ *   latency       acquisition → acknowledgement at 10 Hz × 8 channels (latency.mjs)
+ *   emulator      slices/s the emulator stores, PGlite and PostgreSQL (emulator.mjs)
+ *   browser       end to end in Chromium with an IndexedDbOutbox (browser.mjs)
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ChunkStream, TimeseriesStreamer } from "../dist/index.js";
 import { FileOutbox } from "../dist/fs.js";
-
-const quick = process.argv.includes("--quick");
-const T0 = 1_764_000_000;
-
-/** Batches of readings from `channels` channels, `perBatch` readings each, as an instrument parser makes them. */
-function makeBatches(total, channels, perBatch) {
-  const batches = [];
-  let n = 0;
-  while (n < total) {
-    const batch = [];
-    for (let k = 0; k < perBatch && n < total; k += channels) {
-      const i = n / channels;
-      for (let c = 0; c < channels && n < total; c++, n++) batch.push({ channel: `ch${c}`, t: T0 + i * 0.001, value: c + i * 0.5 });
-    }
-    batches.push(batch);
-  }
-  return batches;
-}
+import { browserEndToEnd } from "./browser.mjs";
+import { dirBytes, freePort, makeBatches, median, quick, serve, time } from "./common.mjs";
+import { endToEnd } from "./e2e.mjs";
+import { emulatorThroughput } from "./emulator.mjs";
+import { latency } from "./latency.mjs";
 
 /** The baseline: the same readings copied into per-channel Float64Arrays of pointsPerChunk. */
 function plainLoop(batches, ppc) {
@@ -66,14 +58,6 @@ async function throughChunkStream(batches, ppc) {
   return slices;
 }
 
-async function time(fn) {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function chunkStreamVsLoop() {
   const total = quick ? 400_000 : 2_000_000;
   const batches = makeBatches(total, 8, 800);
@@ -91,40 +75,6 @@ async function chunkStreamVsLoop() {
     { name: "plain_loop_points_per_s", value: median(loop), unit: "points/s", note: "the same readings copied into Float64Arrays" },
     { name: "chunk_stream_vs_loop", value: median(ours) / median(loop), unit: "ratio", note: "ours ÷ plain loop (higher is better; 1 = as fast)" },
   ];
-}
-
-/** Run `atomscale-stream serve` as its own process; resolves with its URL and key. */
-async function serve(args) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url)), "serve", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  await new Promise((resolve, reject) => {
-    child.stdout.setEncoding("utf8").on("data", (s) => {
-      out += s;
-      if (/API key: \S+/.test(out)) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`emulator exited with ${code}: ${out}`)));
-  });
-  return {
-    url: /listening on (\S+)/.exec(out)[1],
-    apiKey: /API key: (\S+)/.exec(out)[1],
-    stop: () => new Promise((r) => (child.once("exit", r), child.kill("SIGTERM"))),
-  };
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function dirBytes(dir) {
-  let n = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) n += (await stat(join(entry.parentPath ?? entry.path, entry.name))).size;
-  }
-  return n;
 }
 
 /** 1 kHz × 8 channels with the server down, into a FileOutbox; then the server returns and the outbox drains. */
@@ -177,13 +127,40 @@ async function outageAndDrain() {
   ];
 }
 
-const figures = [...(await chunkStreamVsLoop()), ...(await outageAndDrain())];
+/**
+ * The groups of figures, in the order of the table. Each runs alone (nothing else of the benchmark runs
+ * meanwhile); "outage" runs right after "chunk_stream", before the end-to-end runs grow the heap, so
+ * that its RSS says what the outage costs. `--only=e2e,latency` runs some of them.
+ */
+const groups = {
+  chunk_stream: chunkStreamVsLoop,
+  e2e: endToEnd,
+  latency,
+  outage: outageAndDrain,
+  emulator: emulatorThroughput,
+  browser: browserEndToEnd,
+};
+const runOrder = ["chunk_stream", "outage", "e2e", "latency", "emulator", "browser"];
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const results = {};
+const took = {};
+const started = Date.now();
+for (const name of runOrder) {
+  if (only && !only.includes(name)) continue;
+  const t = Date.now();
+  process.stderr.write(`bench: ${name} …\n`);
+  results[name] = await groups[name]();
+  took[name] = (Date.now() - t) / 1000;
+}
+const seconds = (Date.now() - started) / 1000;
+const figures = Object.keys(groups).flatMap((name) => results[name] ?? []);
 
 const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node, platform: `${os.platform()} ${os.release()}` };
-const fmt = (v) => (v >= 1000 ? Math.round(v).toLocaleString("en-US") : v.toFixed(3));
+const fmt = (v) => (v === null ? "—" : v >= 1000 ? Math.round(v).toLocaleString("en-US") : v.toFixed(3));
 console.log(`atomscale-stream benchmarks${quick ? " (--quick)" : ""} — ${machine.cpus} × ${machine.model}, Node ${machine.node}\n`);
-console.log(`${"figure".padEnd(28)} ${"value".padStart(14)}  unit      note`);
-for (const f of figures) console.log(`${f.name.padEnd(28)} ${fmt(f.value).padStart(14)}  ${f.unit.padEnd(8)}  ${f.note}`);
+console.log(`${"figure".padEnd(30)} ${"value".padStart(14)}  unit      note`);
+for (const f of figures) console.log(`${f.name.padEnd(30)} ${fmt(f.value).padStart(14)}  ${f.unit.padEnd(8)}  ${f.note}`);
+console.log(`\n${seconds.toFixed(0)} s (${Object.entries(took).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(", ")})`);
 const out = fileURLToPath(new URL("./results.json", import.meta.url));
-await writeFile(out, JSON.stringify({ date: new Date().toISOString(), quick, machine, figures }, null, 2) + "\n");
-console.log(`\nwritten: ${out}`);
+await writeFile(out, JSON.stringify({ date: new Date().toISOString(), quick, machine, seconds, took, figures }, null, 2) + "\n");
+console.log(`written: ${out}`);

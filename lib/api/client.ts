@@ -65,6 +65,8 @@ export class AtomscaleClient {
   readonly streamPrefix: StreamPrefix;
   #apiKey: string;
   readonly #http: KyInstance;
+  /** The ingest requests go straight through fetch when ky has nothing to add (no hooks, no retry). */
+  readonly #direct: { fetch: typeof fetch; timeoutMs: number | false } | undefined;
 
   constructor(options: AtomscaleClientOptions) {
     if (typeof options?.apiKey !== "string" || options.apiKey.trim() === "") {
@@ -84,9 +86,13 @@ export class AtomscaleClient {
     this.streamPrefix = prefix;
     this.#apiKey = options.apiKey;
     const userHooks = options.hooks ?? {};
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (options.hooks === undefined && (options.retry ?? 0) === 0 && (timeoutMs === false || timeoutMs <= MAX_TIMEOUT_MS)) {
+      this.#direct = { fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)), timeoutMs };
+    }
     this.#http = ky.create({
       prefixUrl: endpoint,
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: timeoutMs,
       retry: options.retry ?? 0,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       hooks: {
@@ -130,7 +136,7 @@ export class AtomscaleClient {
       channel_name: params.channelName,
       ...channelBody(params),
     };
-    const res = await this.#request<ChunkResponse>("POST", `${this.#streamPath()}/stream/chunk`, { json: body, signal });
+    const res = await this.#ingest<ChunkResponse>(`${this.#streamPath()}/stream/chunk`, body, signal);
     return chunkResult(res);
   }
 
@@ -138,7 +144,7 @@ export class AtomscaleClient {
     const channels: Record<string, ChannelPointsBody> = {};
     for (const [name, points] of Object.entries(params.channels)) channels[name] = channelBody(points);
     const body = { data_id: params.dataId, chunk_index: params.chunkIndex, channels };
-    const res = await this.#request<ChunkResponse[]>("POST", `${this.#streamPath()}/stream/chunk/multi`, { json: body, signal });
+    const res = await this.#ingest<ChunkResponse[]>(`${this.#streamPath()}/stream/chunk/multi`, body, signal);
     return res.map(chunkResult);
   }
 
@@ -223,6 +229,47 @@ export class AtomscaleClient {
     return this.streamPrefix.slice(1);
   }
 
+  /**
+   * POST a slice (the hot path: one request per chunk). Through ky when hooks or retries are configured;
+   * otherwise straight through fetch, with the same URL, headers, timeout and ApiErrors — ky's
+   * per-request Request clone (a tee of the body stream) and timeout wrapper cost more CPU than the
+   * request itself on a fast link.
+   */
+  async #ingest<T>(path: string, json: unknown, signal: AbortSignal | undefined): Promise<T> {
+    const direct = this.#direct;
+    if (!direct) return this.#request<T>("POST", path, { json, signal });
+    const shownPath = `/${path}`;
+    const timeout = direct.timeoutMs === false ? undefined : new AbortController();
+    const timer = timeout && setTimeout(() => timeout.abort(), direct.timeoutMs as number);
+    const signals = [signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
+    let response: Response;
+    try {
+      response = await direct.fetch(`${this.endpoint}/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "X-API-KEY": this.#apiKey },
+        body: JSON.stringify(json),
+        ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+      });
+    } catch (error) {
+      if (timeout?.signal.aborted && !signal?.aborted) {
+        const cause = new Error(`No response within ${direct.timeoutMs} ms.`, { cause: error });
+        throw new ApiError({ method: "POST", path: shownPath, code: "timeout", cause });
+      }
+      if (error instanceof Error && error.name === "AbortError") throw error; // the caller's own abort
+      throw new ApiError({ method: "POST", path: shownPath, code: "network", cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) throw await httpError(response, "POST", shownPath, undefined);
+    const text = await response.text();
+    if (text === "") return null as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new ApiError({ method: "POST", path: shownPath, status: response.status, body: text, code: "bad_response", classification: "transient", cause });
+    }
+  }
+
   async #request<T>(
     method: "GET" | "POST",
     path: string,
@@ -250,28 +297,33 @@ export class AtomscaleClient {
   }
 }
 
-async function toApiError(error: unknown, method: string, path: string): Promise<unknown> {
-  if (error instanceof HTTPError) {
-    const response = error.response;
-    let body: string | undefined;
-    let detail: unknown;
-    try {
-      body = await response.text();
-      detail = (JSON.parse(body) as { detail?: unknown }).detail;
-      body = undefined;
-    } catch {
-      // not JSON: keep the raw text in `body`
-    }
-    return new ApiError({
-      method,
-      path,
-      status: response.status,
-      detail,
-      body,
-      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
-      cause: error,
-    });
+/** ky's largest timeout (setTimeout's limit); a larger one goes through ky, which refuses it. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** The ApiError of a non-2xx response: the server's `detail` (or raw text), Retry-After, status. */
+async function httpError(response: Response, method: string, path: string, cause: unknown): Promise<ApiError> {
+  let body: string | undefined;
+  let detail: unknown;
+  try {
+    body = await response.text();
+    detail = (JSON.parse(body) as { detail?: unknown }).detail;
+    body = undefined;
+  } catch {
+    // not JSON: keep the raw text in `body`
   }
+  return new ApiError({
+    method,
+    path,
+    status: response.status,
+    detail,
+    body,
+    retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+async function toApiError(error: unknown, method: string, path: string): Promise<unknown> {
+  if (error instanceof HTTPError) return httpError(error.response, method, path, error);
   if (error instanceof TimeoutError) return new ApiError({ method, path, code: "timeout", cause: error });
   // The caller's own abort is not an API failure: let it through untouched.
   if (error instanceof Error && error.name === "AbortError") return error;

@@ -99,6 +99,8 @@ export interface DropRecord extends SliceKey {
   points: number;
 }
 
+const chunkKey = (dataId: string, chunkIndex: number): string => `${dataId}\u0000${chunkIndex}`;
+
 export const SLICE_OVERHEAD_BYTES = 96;
 export const sliceBytes = (points: number, channel: string): number => points * 16 + channel.length * 2 + SLICE_OVERHEAD_BYTES;
 
@@ -111,6 +113,15 @@ export abstract class BaseOutbox {
   readonly capacityBytes: number;
   readonly overflow: OverflowPolicy;
   #slices = new Map<string, SliceMeta>();
+  /**
+   * The index's keys in put order, for newest-first scans: a key put again is appended and its old
+   * entry left behind (live entries are those whose position #position names); compacted when
+   * stale entries outnumber live ones.
+   */
+  #order: string[] = [];
+  #position = new Map<string, number>();
+  /** The keys of each (dataId, chunkIndex), in put order: the slices that may travel together. */
+  #chunks = new Map<string, Set<string>>();
   #streams = new Map<string, StreamState>();
   #usedBytes = 0;
   #version = 0;
@@ -145,8 +156,10 @@ export abstract class BaseOutbox {
         const k = keyString(s);
         const prev = this.#slices.get(k);
         if (prev && prev.version >= s.version) continue;
-        if (prev) this.#usedBytes -= prev.bytes;
-        this.#slices.set(k, s);
+        if (prev) {
+          this.#usedBytes -= prev.bytes;
+          this.#slices.set(k, s);
+        } else this.#append(k, s);
         this.#usedBytes += s.bytes;
         this.#version = Math.max(this.#version, s.version);
       }
@@ -217,13 +230,66 @@ export abstract class BaseOutbox {
 
   /** Pending and quarantined slices (metadata only), optionally of one stream, in the order they were put. */
   slices(dataId?: string): SliceMeta[] {
-    const all = [...this.#slices.values()];
-    return dataId === undefined ? all : all.filter((s) => s.dataId === dataId);
+    if (dataId === undefined) return [...this.#slices.values()];
+    const mine: SliceMeta[] = [];
+    for (const s of this.#slices.values()) if (s.dataId === dataId) mine.push(s);
+    return mine;
   }
 
-  /** The live index, for the uploader's scans (do not mutate). */
+  /** The live index, oldest put first, for the uploader's scans (do not mutate). */
   get index(): ReadonlyMap<string, SliceMeta> {
     return this.#slices;
+  }
+
+  /** The index from the most recently put slice back to the oldest, with keys. Consume it before the outbox changes. */
+  *newestFirst(): Generator<[key: string, meta: SliceMeta]> {
+    const order = this.#order;
+    const position = this.#position;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const k = order[i]!;
+      if (position.get(k) === i) yield [k, this.#slices.get(k)!];
+    }
+  }
+
+  /** The slices of one chunk index of a stream (every channel's), in put order. */
+  chunk(dataId: string, chunkIndex: number): SliceMeta[] {
+    const keys = this.#chunks.get(chunkKey(dataId, chunkIndex));
+    return keys ? [...keys].map((k) => this.#slices.get(k)!) : [];
+  }
+
+  /** Index a slice as the newest put (a new key, or a key put again). */
+  #append(k: string, meta: SliceMeta): void {
+    this.#slices.delete(k);
+    this.#slices.set(k, meta);
+    this.#position.set(k, this.#order.length);
+    this.#order.push(k);
+    const c = chunkKey(meta.dataId, meta.chunkIndex);
+    let keys = this.#chunks.get(c);
+    if (!keys) this.#chunks.set(c, (keys = new Set()));
+    keys.delete(k);
+    keys.add(k);
+    this.#compact();
+  }
+
+  #unindex(k: string): void {
+    const meta = this.#slices.get(k);
+    if (!meta) return;
+    this.#slices.delete(k);
+    this.#position.delete(k);
+    const c = chunkKey(meta.dataId, meta.chunkIndex);
+    const keys = this.#chunks.get(c);
+    keys?.delete(k);
+    if (keys?.size === 0) this.#chunks.delete(c);
+    // Stale entries at the newest end go at once (newest-first scans start there); the rest by compaction.
+    const order = this.#order;
+    while (order.length > 0 && this.#position.get(order[order.length - 1]!) !== order.length - 1) order.pop();
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#order.length <= 2 * this.#slices.size + 64) return;
+    this.#order = [...this.#slices.keys()];
+    this.#position = new Map(this.#order.map((k, i) => [k, i]));
   }
 
   get(key: SliceKey): SliceMeta | undefined {
@@ -274,7 +340,7 @@ export abstract class BaseOutbox {
       if (dropped.length > 0) await this.storage.delete(dropped);
       await this.storage.write(records, streams);
       for (const d of dropped) {
-        this.#slices.delete(keyString(d));
+        this.#unindex(keyString(d));
         this.#usedBytes -= d.bytes;
         this.#droppedSlices += 1;
         this.#droppedPoints += d.points;
@@ -283,12 +349,9 @@ export abstract class BaseOutbox {
       for (const r of records) {
         const k = keyString(r);
         const prev = this.#slices.get(k);
-        if (prev) {
-          this.#usedBytes -= prev.bytes;
-          this.#slices.delete(k); // re-insert: the index stays in put order
-        }
+        if (prev) this.#usedBytes -= prev.bytes;
         const { timestamps: _t, values: _v, units: _u, ...meta } = r;
-        this.#slices.set(k, meta);
+        this.#append(k, meta); // (re-)inserted: the index stays in put order
         this.#usedBytes += meta.bytes;
         metas.push(meta);
       }
@@ -327,7 +390,7 @@ export abstract class BaseOutbox {
     await this.#serial(async () => {
       const current = this.#slices.get(k);
       if (current?.version !== meta.version) return;
-      this.#slices.delete(k);
+      this.#unindex(k);
       this.#usedBytes -= meta.bytes;
       this.#released();
     });
@@ -359,15 +422,28 @@ export abstract class BaseOutbox {
 
   /** The server has this version: delete it, unless a newer version arrived meanwhile. */
   ack(key: SliceKey, version: number): Promise<boolean> {
+    return this.ackAll([{ ...key, version }]).then(([done]) => done!);
+  }
+
+  /**
+   * `ack` for several slices at once (one request's), in one storage delete: each is deleted only if
+   * the version named is still the pending one. Resolves with what `ack` would have for each.
+   */
+  ackAll(acks: ReadonlyArray<SliceKey & { version: number }>): Promise<boolean[]> {
     return this.#serial(async () => {
-      const k = keyString(key);
-      const meta = this.#slices.get(k);
-      if (!meta || meta.version !== version) return false;
-      await this.storage.delete([meta]);
-      this.#slices.delete(k);
-      this.#usedBytes -= meta.bytes;
+      const metas = acks.map((a) => {
+        const meta = this.#slices.get(keyString(a));
+        return meta && meta.version === a.version ? meta : undefined;
+      });
+      const gone = metas.filter((m): m is SliceMeta => m !== undefined);
+      if (gone.length === 0) return metas.map(() => false);
+      await this.storage.delete(gone);
+      for (const meta of gone) {
+        this.#unindex(keyString(meta));
+        this.#usedBytes -= meta.bytes;
+      }
       this.#released();
-      return true;
+      return metas.map((m) => m !== undefined);
     });
   }
 
@@ -378,7 +454,7 @@ export abstract class BaseOutbox {
       if (metas.length === 0) return [];
       await this.storage.delete(metas);
       for (const m of metas) {
-        this.#slices.delete(keyString(m));
+        this.#unindex(keyString(m));
         this.#usedBytes -= m.bytes;
       }
       this.#released();

@@ -160,36 +160,41 @@ export class Uploader {
   #pick(): Task | undefined {
     const { outbox } = this.#o;
     // Finalize a closing stream once nothing of it is pending or in flight.
-    const busy = new Set<string>();
-    for (const m of outbox.index.values()) if (!m.quarantined) busy.add(m.dataId);
     for (const state of outbox.streams()) {
-      if (state.phase !== "closing" || !this.#ours(state) || this.#finalizing.has(state.dataId) || busy.has(state.dataId)) continue;
+      if (state.phase !== "closing" || !this.#ours(state) || this.#finalizing.has(state.dataId) || hasPending(outbox, state.dataId)) continue;
       return { kind: "finalize", state };
     }
-    // Group the sendable slices by (dataId, chunkIndex), in put order.
-    const groups = new Map<string, SliceMeta[]>();
+    // Freshness first, backfill behind: the chunk of the newest sendable slice and that of the oldest, in
+    // turn. Scans stop at the first sendable slice from either end, so a backlog costs nothing per pick.
     const now = Date.now();
-    for (const m of outbox.index.values()) {
-      if (m.quarantined) continue;
-      const k = keyString(m);
-      if (this.#inFlight.has(k)) continue;
+    const sendable = (k: string, m: SliceMeta): boolean => {
+      if (m.quarantined || this.#inFlight.has(k)) return false;
       const until = this.#elsewhere.get(k);
       if (until !== undefined) {
-        if (until > now) continue;
+        if (until > now) return false;
         this.#elsewhere.delete(k);
       }
       const state = outbox.getStream(m.dataId);
-      if (!this.#ours(state) || state?.phase === "finalized") continue;
-      const g = this.#solo.has(k) ? `solo\u0000${k}` : `${m.dataId}\u0000${m.chunkIndex}`;
-      const list = groups.get(g);
-      if (list) list.push(m);
-      else groups.set(g, [m]);
+      return this.#ours(state) && state?.phase !== "finalized";
+    };
+    let first: [string, SliceMeta] | undefined;
+    for (const entry of this.#newestNext ? outbox.newestFirst() : outbox.index.entries()) {
+      if (sendable(entry[0], entry[1])) {
+        first = entry;
+        break;
+      }
     }
-    if (groups.size === 0) return undefined;
-    // Freshness first, backfill behind: newest and oldest groups in turn.
-    const ordered = [...groups.values()];
-    const chosen = (this.#newestNext ? ordered.at(-1) : ordered[0])!;
+    if (!first) return undefined;
     this.#newestNext = !this.#newestNext;
+    // Slices sharing (dataId, chunkIndex) travel in one request, in put order; a key refused in a
+    // multi request travels alone.
+    const [key, found] = first;
+    const chosen = this.#solo.has(key)
+      ? [found]
+      : outbox.chunk(found.dataId, found.chunkIndex).filter((m) => {
+          const k = keyString(m);
+          return !this.#solo.has(k) && sendable(k, m);
+        });
     const limit = this.#o.maxRequestBytes ?? 4 * 1024 * 1024;
     const metas: SliceMeta[] = [];
     let bytes = 0;
@@ -210,13 +215,14 @@ export class Uploader {
     const { locked, release } = await outbox.lockForSend(task.metas);
     if (locked.length < task.metas.length) this.#setAside(task.metas.filter((m) => !locked.includes(m)));
     try {
-      for (const meta of locked) {
-        const stored = await outbox.read(meta);
+      const read = await Promise.all(locked.map((meta) => outbox.read(meta)));
+      locked.forEach((meta, i) => {
+        const stored = read[i];
         if (stored && !stored.quarantined) {
           sent.push(stored);
           this.#inFlight.set(keyString(stored), stored); // the version actually sent
         } else this.#inFlight.delete(keyString(meta));
-      }
+      });
       if (sent.length === 0) return;
       if (sent.length === 1) {
         const s = sent[0]!;
@@ -227,13 +233,10 @@ export class Uploader {
         await client.ingestChunkMulti({ dataId: task.dataId, chunkIndex: task.chunkIndex, channels });
       }
       this.#failures = 0;
-      const acked: SliceMeta[] = [];
-      for (const s of sent) {
-        this.#solo.delete(keyString(s));
-        await outbox.ack(s, s.version); // false when a newer version arrived meanwhile: it stays pending
-        acked.push(meta(s));
-      }
-      this.#o.events.acked(task.dataId, acked);
+      for (const s of sent) this.#solo.delete(keyString(s));
+      // One delete for the whole request; a key whose newer version arrived meanwhile stays pending.
+      await outbox.ackAll(sent);
+      this.#o.events.acked(task.dataId, sent.map(meta));
     } catch (error) {
       await this.#failed(error, task.dataId, sent.map(meta));
     } finally {
@@ -319,6 +322,12 @@ export class Uploader {
       this.#finalizing.delete(state.dataId);
     }
   }
+}
+
+/** True while the outbox holds a slice of this stream that is not quarantined (pending or in flight). */
+function hasPending(outbox: BaseOutbox, dataId: string): boolean {
+  for (const m of outbox.index.values()) if (m.dataId === dataId && !m.quarantined) return true;
+  return false;
 }
 
 function meta(s: StoredSlice): SliceMeta {

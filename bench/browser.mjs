@@ -1,0 +1,89 @@
+/**
+ * End to end inside Chromium (Debian's /usr/bin/chromium through playwright-core, never a downloaded
+ * browser): the browser bundle dist/browser/atomscale-stream.js in a page on the emulator's origin
+ * (served to the page by request interception, as test/helpers/browser.ts does), a TimeseriesStreamer
+ * with an IndexedDbOutbox, readings in → acknowledged by the emulator (`serve --memory`, its own
+ * process). The same run with a MemoryOutbox in the same page takes turns with it, so the cost of
+ * IndexedDB shows as a ratio.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { median, quick, ROOT, serve } from "./common.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"];
+const BUNDLE_PATH = "/__atomscale-stream.js";
+
+/** Runs in the page: one end-to-end round; resolves with points/s measured there. */
+async function pageRound({ url, apiKey, total, outbox, bundle, round }) {
+  const A = await import(bundle);
+  const channels = 8;
+  const perBatch = 800;
+  const T0 = 1_764_000_000;
+  const batches = [];
+  for (let n = 0; n < total; ) {
+    const batch = [];
+    for (let k = 0; k < perBatch && n < total; k += channels) {
+      const i = n / channels;
+      for (let c = 0; c < channels && n < total; c++, n++) batch.push({ channel: `ch${c}`, t: T0 + i * 0.001, value: c + i * 0.5 });
+    }
+    batches.push(batch);
+  }
+  // A macrotask between batches, without setTimeout's 4 ms clamp.
+  const channel = new MessageChannel();
+  const nextTurn = () => new Promise((r) => ((channel.port1.onmessage = () => r()), channel.port2.postMessage(0)));
+  const store = outbox === "indexeddb" ? new A.IndexedDbOutbox({ name: `bench-${round}-${Math.random().toString(36).slice(2)}` }) : new A.MemoryOutbox();
+  const streamer = new A.TimeseriesStreamer({ apiKey, endpoint: url, pointsPerChunk: 100, outbox: store });
+  const dataId = await streamer.initialize({ streamName: `bench browser ${outbox}` });
+  const writer = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
+  const start = performance.now();
+  for (const batch of batches) {
+    await writer.write(batch);
+    await nextTurn();
+  }
+  await streamer.flush(dataId);
+  const seconds = (performance.now() - start) / 1000;
+  const acked = streamer.stats(dataId).ackedPoints;
+  await writer.close();
+  await streamer.close();
+  if (outbox === "indexeddb") await new Promise((r) => ((indexedDB.deleteDatabase(store.name).onsuccess = r), setTimeout(r, 2000)));
+  if (acked !== total) throw new Error(`${acked} of ${total} points acked`);
+  return total / seconds;
+}
+
+export async function browserEndToEnd() {
+  if (!existsSync(CHROMIUM)) {
+    const note = `not measured: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH)`;
+    return [{ name: "browser_e2e_points_per_s", value: null, unit: "points/s", note }];
+  }
+  const { chromium } = await import("playwright-core");
+  const total = quick ? 40_000 : 200_000;
+  const rounds = quick ? 3 : 5;
+  const code = await readFile(join(ROOT, "dist/browser/atomscale-stream.js"), "utf8");
+  const emu = await serve(["--memory", "--port", "0"]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    page.on("pageerror", (e) => console.error(`[chromium] ${e.message}`));
+    await page.route(new URL(BUNDLE_PATH, emu.url).href, (route) => route.fulfill({ status: 200, contentType: "text/javascript; charset=utf-8", body: code }));
+    await page.goto(`${emu.url}/healthz`);
+    const run = (outbox, round, n = total) /* a multiple of 800: only full chunks */ => page.evaluate(pageRound, { url: emu.url, apiKey: emu.apiKey, total: n, outbox, bundle: BUNDLE_PATH, round });
+    await run("indexeddb", -1, 8000); // warm-up
+    await run("memory", -1, 8000);
+    const idb = [];
+    const memory = [];
+    for (let r = 0; r < rounds; r++) {
+      idb.push(await run("indexeddb", r));
+      memory.push(await run("memory", r));
+    }
+    const note = `8 channels, ${total.toLocaleString("en-US")} points, batches of 800 one per task, against the emulator (PGlite in memory, own process); median of ${rounds} rounds`;
+    return [
+      { name: "browser_e2e_points_per_s", value: median(idb), unit: "points/s", note: `Chromium, IndexedDbOutbox: readings in → acked; ${note}` },
+      { name: "browser_idb_vs_memory", value: median(idb) / median(memory), unit: "ratio", note: `IndexedDbOutbox ÷ MemoryOutbox in the same page, same emulator (${Math.round(median(memory)).toLocaleString("en-US")} points/s)` },
+    ];
+  } finally {
+    await browser.close().catch(() => {});
+    await emu.stop();
+  }
+}

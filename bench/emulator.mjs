@@ -1,0 +1,102 @@
+/**
+ * How many slices a second the emulator stores: chunk/multi requests of 8 channels × 100 points,
+ * pre-encoded, 8 in flight, against `atomscale-stream serve` in its own process — on PGlite (in memory)
+ * and, when DATABASE_URL is set, on a fresh database of that PostgreSQL server. The two backends run
+ * side by side and take turns, median of rounds.
+ */
+import postgres from "postgres";
+import { median, quick, serve, time } from "./common.mjs";
+
+const CHANNELS = 8;
+const POINTS = 100;
+const IN_FLIGHT = 8;
+
+async function freshPostgresDatabase(base) {
+  const name = `bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = postgres(base, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+function bodies(dataId, from, count) {
+  const encoder = new TextEncoder();
+  const out = [];
+  for (let chunkIndex = from; chunkIndex < from + count; chunkIndex++) {
+    const channels = {};
+    for (let c = 0; c < CHANNELS; c++) {
+      const timestamps = [];
+      const values = [];
+      for (let i = 0; i < POINTS; i++) {
+        timestamps.push(1_764_000_000 + (chunkIndex * POINTS + i) * 0.001);
+        values.push(c * 1000 + chunkIndex + i / POINTS);
+      }
+      channels[`ch${c}`] = { timestamps, values, units: "C" };
+    }
+    out.push(encoder.encode(JSON.stringify({ data_id: dataId, chunk_index: chunkIndex, channels })));
+  }
+  return out;
+}
+
+/** One emulator, one stream; `round(count)` posts `count` more chunks and resolves with slices/s. */
+async function target(args, env) {
+  const emu = await serve(args, env);
+  const headers = { "X-API-KEY": emu.apiKey, "Content-Type": "application/json" };
+  const init = await fetch(`${emu.url}/metrology/stream/initialize`, { method: "POST", headers, body: JSON.stringify({ points_per_chunk: POINTS, stream_name: "bench emulator" }) });
+  const { data_id: dataId } = await init.json();
+  let nextChunk = 0;
+  return {
+    stop: emu.stop,
+    async round(count) {
+      const todo = bodies(dataId, nextChunk, count);
+      nextChunk += count;
+      let next = 0;
+      const seconds = await time(() =>
+        Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < todo.length) {
+              const res = await fetch(`${emu.url}/metrology/stream/chunk/multi`, { method: "POST", headers, body: todo[next++] });
+              if (!res.ok) throw new Error(`emulator: HTTP ${res.status}: ${await res.text()}`);
+              await res.arrayBuffer();
+            }
+          }),
+        ),
+      );
+      return (count * CHANNELS) / seconds;
+    },
+  };
+}
+
+export async function emulatorThroughput() {
+  const count = quick ? 60 : 400; // requests per round (× 8 slices)
+  const rounds = quick ? 3 : 5;
+  const { DATABASE_URL, ...envWithoutDb } = process.env;
+  const targets = { pglite: await target(["--memory", "--port", "0"], envWithoutDb) };
+  let db;
+  try {
+    if (DATABASE_URL) {
+      db = await freshPostgresDatabase(DATABASE_URL);
+      targets.postgres = await target(["--database-url", db.url, "--port", "0"], envWithoutDb);
+    }
+    for (const t of Object.values(targets)) await t.round(Math.ceil(count / 3)); // warm-up
+    const rates = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+    for (let r = 0; r < rounds; r++) for (const [name, t] of Object.entries(targets)) rates[name].push(await t.round(count));
+    const note = `chunk/multi of ${CHANNELS} channels × ${POINTS} points, ${IN_FLIGHT} in flight, pre-encoded; emulator in its own process; median of ${rounds} rounds of ${count} requests`;
+    const figures = [{ name: "emulator_slices_per_s_pglite", value: median(rates.pglite), unit: "slices/s", note: `PGlite in memory; ${note}` }];
+    if (rates.postgres) figures.push({ name: "emulator_slices_per_s_postgres", value: median(rates.postgres), unit: "slices/s", note: `PostgreSQL (a fresh database on DATABASE_URL's server); ${note}` });
+    else figures.push({ name: "emulator_slices_per_s_postgres", value: null, unit: "slices/s", note: "not measured: DATABASE_URL is not set" });
+    return figures;
+  } finally {
+    for (const t of Object.values(targets)) await t.stop();
+    await db?.drop();
+  }
+}
