@@ -570,7 +570,7 @@ export class TimeseriesStreamer extends EventTarget {
       }
     }
     this.#log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
-    this.#emit("progress", { dataId, ackedPoints: counters.acked, acceptedPoints: counters.accepted, pendingSlices: this.outbox.slices(dataId).length });
+    this.#emit("progress", { dataId, ackedPoints: counters.acked, acceptedPoints: counters.accepted, pendingSlices: this.outbox.pendingCount(dataId) });
   }
 
   #countersFor(dataId: string): Counters {
@@ -580,9 +580,7 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   #drained(dataId: string): boolean {
-    if (this.#uploader.inFlight(dataId) > 0) return false;
-    for (const m of this.outbox.index.values()) if (m.dataId === dataId && !m.quarantined) return false;
-    return true;
+    return this.#uploader.inFlight(dataId) === 0 && this.outbox.pendingCount(dataId) === 0;
   }
 
   #settled(): void {

@@ -128,6 +128,8 @@ export abstract class BaseOutbox {
   #droppedSlices = 0;
   #droppedPoints = 0;
   #listeners = new Set<Listener>();
+  /** Slices not quarantined, per stream, kept as the index changes (flush, finalize and progress ask often). */
+  #pending = new Map<string, number>();
   /** Keys being sent right now: never evicted by "drop-oldest" (they may already be on the server). */
   #sending = new Map<string, number>();
   #spaceWaiters: Array<() => void> = [];
@@ -158,7 +160,9 @@ export abstract class BaseOutbox {
         if (prev && prev.version >= s.version) continue;
         if (prev) {
           this.#usedBytes -= prev.bytes;
+          this.#count(prev, -1);
           this.#slices.set(k, s);
+          this.#count(s, 1);
         } else this.#append(k, s);
         this.#usedBytes += s.bytes;
         this.#version = Math.max(this.#version, s.version);
@@ -236,6 +240,18 @@ export abstract class BaseOutbox {
     return mine;
   }
 
+  #count(meta: SliceMeta, delta: 1 | -1): void {
+    if (meta.quarantined) return;
+    const n = (this.#pending.get(meta.dataId) ?? 0) + delta;
+    if (n > 0) this.#pending.set(meta.dataId, n);
+    else this.#pending.delete(meta.dataId);
+  }
+
+  /** How many slices of this stream wait to be sent (quarantined ones excepted). O(1). */
+  pendingCount(dataId: string): number {
+    return this.#pending.get(dataId) ?? 0;
+  }
+
   /** The live index, oldest put first, for the uploader's scans (do not mutate). */
   get index(): ReadonlyMap<string, SliceMeta> {
     return this.#slices;
@@ -259,6 +275,9 @@ export abstract class BaseOutbox {
 
   /** Index a slice as the newest put (a new key, or a key put again). */
   #append(k: string, meta: SliceMeta): void {
+    const old = this.#slices.get(k);
+    if (old) this.#count(old, -1);
+    this.#count(meta, 1);
     this.#slices.delete(k);
     this.#slices.set(k, meta);
     this.#position.set(k, this.#order.length);
@@ -274,6 +293,7 @@ export abstract class BaseOutbox {
   #unindex(k: string): void {
     const meta = this.#slices.get(k);
     if (!meta) return;
+    this.#count(meta, -1);
     this.#slices.delete(k);
     this.#position.delete(k);
     const c = chunkKey(meta.dataId, meta.chunkIndex);
@@ -382,6 +402,8 @@ export abstract class BaseOutbox {
         if (current && current.version !== stored.version) {
           const { timestamps: _t, values: _v, units: _u, ...fresh } = stored;
           this.#usedBytes += fresh.bytes - current.bytes;
+          this.#count(current, -1);
+          this.#count(fresh, 1);
           this.#slices.set(k, fresh);
         }
       });
@@ -469,6 +491,8 @@ export abstract class BaseOutbox {
       if (!meta || meta.version !== version) return undefined;
       const next = { ...meta, quarantined: info };
       await this.storage.updateMeta(next);
+      this.#count(meta, -1);
+      this.#count(next, 1);
       this.#slices.set(keyString(key), next);
       return next;
     });

@@ -161,7 +161,7 @@ export class Uploader {
     const { outbox } = this.#o;
     // Finalize a closing stream once nothing of it is pending or in flight.
     for (const state of outbox.streams()) {
-      if (state.phase !== "closing" || !this.#ours(state) || this.#finalizing.has(state.dataId) || hasPending(outbox, state.dataId)) continue;
+      if (state.phase !== "closing" || !this.#ours(state) || this.#finalizing.has(state.dataId) || outbox.pendingCount(state.dataId) > 0) continue;
       return { kind: "finalize", state };
     }
     // Freshness first, backfill behind: the chunk of the newest sendable slice and that of the oldest, in
@@ -322,12 +322,6 @@ export class Uploader {
       this.#finalizing.delete(state.dataId);
     }
   }
-}
-
-/** True while the outbox holds a slice of this stream that is not quarantined (pending or in flight). */
-function hasPending(outbox: BaseOutbox, dataId: string): boolean {
-  for (const m of outbox.index.values()) if (m.dataId === dataId && !m.quarantined) return true;
-  return false;
 }
 
 function meta(s: StoredSlice): SliceMeta {
