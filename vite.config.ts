@@ -5,7 +5,12 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   root: "demo",
   // The page is built from the library's source (the same code the package ships).
-  resolve: { alias: { "atomscale-stream": fileURLToPath(new URL("./lib/index.ts", import.meta.url)) } },
+  resolve: {
+    alias: [
+      { find: /^atomscale-stream\/serial$/, replacement: fileURLToPath(new URL("./lib/serial/index.ts", import.meta.url)) },
+      { find: /^atomscale-stream$/, replacement: fileURLToPath(new URL("./lib/index.ts", import.meta.url)) },
+    ],
+  },
   base: "./",
   build: {
     outDir: "../dist/demo",

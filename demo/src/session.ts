@@ -2,6 +2,7 @@
  * An instrument session: a byte transport (a Web Serial port, or a simulated instrument) → a driver →
  * readings, shown live always and written to the upload stream while a stream is started.
  */
+import type { Reading } from "atomscale-stream";
 import {
   createInstrumentIO,
   createSimulator,
@@ -9,10 +10,9 @@ import {
   WebSerialConnection,
   type DriverProblem,
   type InstrumentDriver,
-  type Reading,
   type SerialSettings,
   type TimedBytes,
-} from "atomscale-stream";
+} from "atomscale-stream/serial";
 
 export interface Transport {
   readonly readable: ReadableStream<TimedBytes>;
