@@ -4,12 +4,15 @@
  */
 export { WebSerialConnection, SerialConnectionError, RECOVERABLE_SERIAL_ERRORS } from "./web-serial.js";
 export type { WebSerialOptions, SerialConnectionState } from "./web-serial.js";
-export type { TimedBytes, SerialSettings, InstrumentIO, DriverProblem, DriverOptions, InstrumentDriver } from "./driver.js";
+export type { TimedBytes, SerialSettings, InstrumentIO, DriverProblem, DriverInfo, DriverOptions, InstrumentDriver, ModbusDataType } from "./driver.js";
 export { createInstrumentIO, timedBytes, TimedBytesStream } from "./io.js";
 export type { BufferedInstrumentIO, InstrumentIOOptions, TimedBytesStreamOptions } from "./io.js";
 export { LineSplitter, LineFramer, DelimiterSplitter, DelimiterFramer } from "./framing.js";
 export type { TimedLine, TimedFrame, LineSplitterOptions, DelimiterSplitterOptions } from "./framing.js";
 export { DriverConfigError } from "./driver-error.js";
-export { DRIVERS, getDriver } from "./instruments/index.js";
-export { createSimulator, SIMULATOR_IDS } from "./simulators.js";
+export { EnvelopeFramer } from "./envelope-framer.js";
+export type { EnvelopeFramerOptions, FrameMeasure } from "./envelope-framer.js";
+export { sqmCrc, modbusCrc, xorBcc, sum8 } from "./checksums.js";
+export { DRIVERS, getDriver, MODBUS_DATA_TYPES } from "./instruments/index.js";
+export { createSimulator, SIMULATOR_IDS, simulatorDriverOptions } from "./simulators.js";
 export type { SimulatorOptions, InstrumentSimulator, ProducedValue } from "./simulators.js";

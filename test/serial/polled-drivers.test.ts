@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createInstrumentIO, timedBytes } from "../../lib/serial/io.js";
 import { DRIVERS, getDriver, parsePfeifferReply } from "../../lib/serial/instruments/index.js";
 import { DriverConfigError } from "../../lib/serial/driver-error.js";
-import { createSimulator, type InstrumentSimulator, type SimulatorOptions } from "../../lib/serial/simulators.js";
+import { createSimulator, SIMULATOR_IDS, type InstrumentSimulator, type SimulatorOptions } from "../../lib/serial/simulators.js";
 import type { DriverOptions, DriverProblem, TimedBytes } from "../../lib/serial/driver.js";
 import type { Reading } from "../../lib/types.js";
 import { collect, cut, encode } from "./split-helpers.js";
@@ -283,8 +283,9 @@ describe("polling", () => {
   });
 
   it("an unknown driver id is a clear error listing the ids", () => {
-    expect(Object.keys(DRIVERS)).toEqual(["lines", "pfeiffer-tpg26x", "lakeshore-33x", "scpi", "impac"]);
-    expect(() => getDriver("toString")).toThrow('Unknown instrument driver "toString". Use one of: lines, pfeiffer-tpg26x, lakeshore-33x, scpi, impac.');
+    expect(Object.keys(DRIVERS)).toEqual([...SIMULATOR_IDS]);
+    expect(() => getDriver("toString")).toThrow(`Unknown instrument driver "toString". Use one of: ${SIMULATOR_IDS.join(", ")}.`);
+    expect(() => getDriver("__proto__")).toThrow(DriverConfigError);
     expect(() => createSimulator("nope")).toThrow(/No simulator for "nope"/);
     for (const d of Object.values(DRIVERS)) expect(d.serial.baudRate).toBeGreaterThan(0);
     expect(DRIVERS["lakeshore-33x"]!.serial).toMatchObject({ baudRate: 57600, dataBits: 7, parity: "odd" });

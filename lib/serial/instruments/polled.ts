@@ -4,11 +4,12 @@
  * reply is in — a promise chain, never a timer as the cadence (timers are throttled in hidden tabs);
  * `intervalMs` keeps at most one reading per interval by comparing timestamps, not by sleeping.
  */
-import type { DriverOptions, DriverProblem, InstrumentIO } from "../driver.js";
+import type { DriverOptions, DriverProblem, InstrumentIO, TimedBytes } from "../driver.js";
 import { LineFramer, type TimedLine } from "../framing.js";
 import type { Reading } from "../../types.js";
 import { nowSeconds } from "../../types.js";
 import { ReadableStreamBase } from "../../streams/web-streams.js";
+import { guardReadings, ownUnits } from "../reading-guard.js";
 
 /** Polled drivers: how long to wait for a reply. */
 export const DEFAULT_TIMEOUT_MS = 1000;
@@ -65,19 +66,19 @@ export function parseDecimal(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-const CONTROL_NAMES: Record<number, string> = { 0x02: "<STX>", 0x03: "<ETX>", 0x04: "<EOT>", 0x05: "<ENQ>", 0x06: "<ACK>", 0x0a: "\\n", 0x0d: "\\r", 0x15: "<NAK>" };
+const CONTROL_NAMES: ReadonlyMap<number, string> = new Map([[0x02, "<STX>"], [0x03, "<ETX>"], [0x04, "<EOT>"], [0x05, "<ENQ>"], [0x06, "<ACK>"], [0x0a, "\\n"], [0x0d, "\\r"], [0x15, "<NAK>"]]);
 
 /** Text with its control characters made visible, for messages: `PR1\r\n`, `<ENQ>`. */
 export function visible(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => CONTROL_NAMES[c.charCodeAt(0)] ?? `<0x${c.charCodeAt(0).toString(16).padStart(2, "0")}>`);
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => CONTROL_NAMES.get(c.charCodeAt(0)) ?? `<0x${c.charCodeAt(0).toString(16).padStart(2, "0")}>`);
 }
 
-/** What one query cycle of a polled driver works with. */
-export interface PollContext {
+/** What one query cycle of a polled driver works with; `F` is a reply (a line, or a framed reply). */
+export interface PollContext<F = TimedLine> {
   /** Flush stale input, forget any partial reply, send this, and start the reply timeout. */
   send(query: string | Uint8Array): Promise<void>;
-  /** The next non-blank reply line, or undefined after a timeout (already reported) or at the end. */
-  reply(): Promise<TimedLine | undefined>;
+  /** The next reply (a non-blank line for line drivers), or undefined after a timeout (already reported) or at the end. */
+  reply(): Promise<F | undefined>;
   /** Report a problem with a reply. */
   problem(kind: string, message: string, raw?: string, t?: number): void;
   /** The reading's units for this channel: `options.units[channel]`, else the instrument's. */
@@ -85,46 +86,62 @@ export interface PollContext {
 }
 
 /** One query cycle: the readings it yields (often one; none after a problem). */
-export type PollCycle = (ctx: PollContext) => Promise<Reading[]>;
+export type PollCycle<F = TimedLine> = (ctx: PollContext<F>) => Promise<Reading[]>;
+
+/** How a polled driver cuts replies from its input (a `LineFramer`, an `EnvelopeFramer`, a `DelimiterFramer`). */
+export interface ReplyFramer<F extends { t: number }> {
+  push(chunk: TimedBytes): F[];
+  reset(): void;
+}
 
 const encoder = new TextEncoder();
 
 /**
- * Readings from a polled instrument: runs `cycle` again and again, each cycle's queries strictly one
- * after another, until `io` ends, `options.signal` aborts or the stream is cancelled. Replies are framed
- * as lines ending in CR, LF or CR LF. Polling runs only while someone reads the stream (highWaterMark 0).
+ * Readings from a polled instrument whose replies are lines ending in CR, LF or CR LF: runs `cycle`
+ * again and again, each cycle's queries strictly one after another, until `io` ends, `options.signal`
+ * aborts or the stream is cancelled. Polling runs only while someone reads the stream (highWaterMark 0).
  */
 export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: PollCycle): ReadableStream<Reading[]> {
+  const framer = new LineFramer({ cr: true, onProblem: (p) => options.onProblem?.(p) });
+  const lines: ReplyFramer<TimedLine> = {
+    push: (chunk) => framer.push(chunk).filter((line) => line.text.trim() !== ""),
+    reset: () => framer.reset(),
+  };
+  return pollFrames(io, options, lines, cycle);
+}
+
+/**
+ * `pollReadings` with replies cut by `framer` (binary and control-character protocols). Everything else
+ * is the same: one query in flight, stale input flushed and the framer reset before each query, a
+ * reported timeout, and every reading checked (`bad-reading` reported and left out) before it goes on.
+ */
+export function pollFrames<F extends { t: number }>(io: InstrumentIO, options: DriverOptions, framer: ReplyFramer<F>, cycle: PollCycle<F>): ReadableStream<Reading[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const intervalS = (options.intervalMs ?? 0) / 1000;
   const signal = options.signal;
   const report = (p: DriverProblem) => options.onProblem?.(p);
-  const framer = new LineFramer({ cr: true, onProblem: report });
-  const lines: TimedLine[] = [];
+  const replies: F[] = [];
   let stopped = false;
   let deadline = 0;
   let lastQuery = "";
   let lastT: number | undefined;
   const isStopped = () => stopped || signal?.aborted === true || io.ended;
 
-  const ctx: PollContext = {
+  const ctx: PollContext<F> = {
     async send(query) {
       io.flushInput();
       framer.reset();
-      lines.length = 0;
+      replies.length = 0;
       const bytes = typeof query === "string" ? encoder.encode(query) : query;
-      lastQuery = visible(typeof query === "string" ? query : new TextDecoder().decode(query));
+      lastQuery = visible(typeof query === "string" ? query : latin1(query));
       if ((await orAbort(io.write(bytes), signal)) === ABORTED) stopped = true;
       deadline = performance.now() + timeoutMs;
     },
     async reply() {
       for (;;) {
         if (stopped) return undefined;
-        const line = lines.shift();
-        if (line) {
-          if (line.text.trim() === "") continue;
-          return line;
-        }
+        const next = replies.shift();
+        if (next) return next;
         const remaining = deadline - performance.now();
         const chunk = remaining > 0 ? await orAbort(io.read(remaining), signal) : undefined;
         if (chunk === ABORTED || signal?.aborted) {
@@ -139,14 +156,14 @@ export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: Po
           report({ kind: "timeout", message: `No reply to ${lastQuery} within ${timeoutMs} ms; polling goes on.`, t: nowSeconds() });
           return undefined;
         }
-        lines.push(...framer.push(chunk));
+        replies.push(...framer.push(chunk));
       }
     },
     problem(kind, message, raw, t) {
       report({ kind, message, raw, t: t ?? nowSeconds() });
     },
     units(channel, instrumentUnits) {
-      return options.units?.[channel] ?? instrumentUnits;
+      return ownUnits(options.units, channel) ?? instrumentUnits;
     },
   };
 
@@ -163,7 +180,7 @@ export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: Po
             controller.close();
             return;
           }
-          const readings = await cycle(ctx);
+          const readings = guardReadings(await cycle(ctx), report);
           const first = readings[0];
           if (stopped || signal?.aborted) {
             controller.close();
@@ -182,4 +199,11 @@ export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: Po
     },
     { highWaterMark: 0 },
   );
+}
+
+/** Bytes as one character each (for showing binary queries and replies in messages). */
+export function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
 }
