@@ -9,7 +9,7 @@
  *
  * Timestamp: the receipt time of each reply.
  */
-import type { DriverOptions, InstrumentDriver, InstrumentIO } from "../driver.js";
+import type { DriverOptions, DriverProblem, InstrumentDriver, InstrumentIO } from "../driver.js";
 import { DriverConfigError } from "../driver-error.js";
 import { xorBcc } from "../checksums.js";
 import { EnvelopeFramer, type FrameMeasure } from "../envelope-framer.js";
@@ -76,7 +76,7 @@ export const eurothermBisynch: InstrumentDriver = {
       allowed: "two-character mnemonics such as PV, SL, OP",
       name: (m) => m,
     });
-    const framer = new EnvelopeFramer({ name: "EI-Bisynch reply", measure: bisynchMeasure, maxFrameBytes: 48, onProblem: options.onProblem });
+    const framer = (report: (p: DriverProblem) => void) => new EnvelopeFramer({ name: "EI-Bisynch reply", measure: bisynchMeasure, maxFrameBytes: 48, onProblem: report });
     return pollFrames(io, options, framer, async (q) => {
       const out: Reading[] = [];
       for (const { input, channel } of plan) {

@@ -13,7 +13,7 @@
  *
  * Timestamp: the receipt time of each reply.
  */
-import type { DriverOptions, InstrumentDriver, InstrumentIO } from "../driver.js";
+import type { DriverOptions, DriverProblem, InstrumentDriver, InstrumentIO } from "../driver.js";
 import { DriverConfigError } from "../driver-error.js";
 import { sqmCrc } from "../checksums.js";
 import { EnvelopeFramer, type FrameMeasure } from "../envelope-framer.js";
@@ -92,7 +92,7 @@ export const inficonSqm160: InstrumentDriver = {
       }
       plan = plan.slice(0, names.length).map((p, i) => ({ ...p, channel: names[i]! }));
     }
-    const framer = new EnvelopeFramer({ name: "SQM-160 reply", measure: sqmMeasure(35), maxFrameBytes: 210, onProblem: options.onProblem });
+    const framer = (report: (p: DriverProblem) => void) => new EnvelopeFramer({ name: "SQM-160 reply", measure: sqmMeasure(35), maxFrameBytes: 210, onProblem: report });
     return pollFrames(io, options, framer, async (q) => {
       const out: Reading[] = [];
       for (const { sensor, quantity: name, channel } of plan) {

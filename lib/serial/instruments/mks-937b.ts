@@ -7,7 +7,7 @@
  *
  * Timestamp: the receipt time of the reply.
  */
-import type { DriverOptions, InstrumentDriver, InstrumentIO } from "../driver.js";
+import type { DriverOptions, DriverProblem, InstrumentDriver, InstrumentIO } from "../driver.js";
 import { DriverConfigError } from "../driver-error.js";
 import { DelimiterFramer, type TimedLine } from "../framing.js";
 import type { Reading } from "../../types.js";
@@ -43,10 +43,12 @@ export const mks937b: InstrumentDriver = {
       name: (g) => `pressure_${g}`,
     });
     const decoder = new TextDecoder();
-    const delimited = new DelimiterFramer({ delimiter: MKS_TERMINATOR, maxFrameBytes: 256, onProblem: options.onProblem });
-    const framer: ReplyFramer<TimedLine> = {
-      push: (chunk) => delimited.push(chunk).map((f) => ({ text: decoder.decode(f.bytes), t: f.t })),
-      reset: () => delimited.reset(),
+    const framer = (report: (p: DriverProblem) => void): ReplyFramer<TimedLine> => {
+      const delimited = new DelimiterFramer({ delimiter: MKS_TERMINATOR, maxFrameBytes: 256, onProblem: report });
+      return {
+        push: (chunk) => delimited.push(chunk).map((f) => ({ text: decoder.decode(f.bytes), t: f.t })),
+        reset: () => delimited.reset(),
+      };
     };
     return pollFrames(io, options, framer, async (q) => {
       const out: Reading[] = [];

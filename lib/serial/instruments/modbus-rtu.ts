@@ -10,7 +10,7 @@
  *
  * Timestamp: the receipt time of each reply.
  */
-import type { DriverOptions, InstrumentDriver, InstrumentIO, ModbusDataType } from "../driver.js";
+import type { DriverOptions, DriverProblem, InstrumentDriver, InstrumentIO, ModbusDataType } from "../driver.js";
 import { DriverConfigError } from "../driver-error.js";
 import { hex, modbusCrc } from "../checksums.js";
 import { EnvelopeFramer, type FrameMeasure } from "../envelope-framer.js";
@@ -122,7 +122,8 @@ export const modbusRtu: InstrumentDriver = {
     }
     const count = registersOf(type);
     const plan = registers.map((register, i) => ({ register, channel: names?.[i] ?? (registers.length === 1 ? "value" : `register_${register}`) }));
-    const framer = new EnvelopeFramer({ name: "Modbus reply", measure: modbusReplyMeasure(slave, fn), maxFrameBytes: 5 + 2 * count, gapMs: options.silenceMs ?? 50, onProblem: options.onProblem });
+    const gapMs = options.silenceMs ?? 50;
+    const framer = (report: (p: DriverProblem) => void) => new EnvelopeFramer({ name: "Modbus reply", measure: modbusReplyMeasure(slave, fn), maxFrameBytes: 5 + 2 * count, gapMs, onProblem: report });
     return pollFrames(io, options, framer, async (q) => {
       const out: Reading[] = [];
       for (const { register, channel } of plan) {

@@ -14,6 +14,9 @@ import { guardReadings, ownUnits } from "../reading-guard.js";
 /** Polled drivers: how long to wait for a reply. */
 export const DEFAULT_TIMEOUT_MS = 1000;
 
+/** After a problem, the silence (ms) that must pass before the next query goes out. */
+export const QUIET_MS = 30;
+
 /**
  * Resolve after the event loop has run other tasks once — a message to a fresh `MessageChannel`, which
  * browsers do not throttle in hidden tabs as they do timers. Keeps an instrument that answers at once
@@ -102,33 +105,68 @@ const encoder = new TextEncoder();
  * aborts or the stream is cancelled. Polling runs only while someone reads the stream (highWaterMark 0).
  */
 export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: PollCycle): ReadableStream<Reading[]> {
-  const framer = new LineFramer({ cr: true, onProblem: (p) => options.onProblem?.(p) });
-  const lines: ReplyFramer<TimedLine> = {
-    push: (chunk) => framer.push(chunk).filter((line) => line.text.trim() !== ""),
-    reset: () => framer.reset(),
-  };
-  return pollFrames(io, options, lines, cycle);
+  return pollFrames(
+    io,
+    options,
+    (report): ReplyFramer<TimedLine> => {
+      const framer = new LineFramer({ cr: true, onProblem: report });
+      return {
+        push: (chunk) => framer.push(chunk).filter((line) => line.text.trim() !== ""),
+        reset: () => framer.reset(),
+      };
+    },
+    cycle,
+  );
 }
 
 /**
- * `pollReadings` with replies cut by `framer` (binary and control-character protocols). Everything else
- * is the same: one query in flight, stale input flushed and the framer reset before each query, a
- * reported timeout, and every reading checked (`bad-reading` reported and left out) before it goes on.
+ * `pollReadings` with replies cut by the framer `makeFramer` builds (given the function its problems go
+ * to). Everything else is the same: one query in flight; before each query, input already on its way
+ * let in and flushed, and the framer reset; after any problem, the next query waits for a quiet line
+ * (`QUIET_MS`), so a late reply is not taken for the next one's; a reported timeout; every reading
+ * checked (`bad-reading` reported and left out) before it goes on.
  */
-export function pollFrames<F extends { t: number }>(io: InstrumentIO, options: DriverOptions, framer: ReplyFramer<F>, cycle: PollCycle<F>): ReadableStream<Reading[]> {
+export function pollFrames<F extends { t: number }>(
+  io: InstrumentIO,
+  options: DriverOptions,
+  makeFramer: (report: (problem: DriverProblem) => void) => ReplyFramer<F>,
+  cycle: PollCycle<F>,
+): ReadableStream<Reading[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const intervalS = (options.intervalMs ?? 0) / 1000;
   const signal = options.signal;
-  const report = (p: DriverProblem) => options.onProblem?.(p);
   const replies: F[] = [];
   let stopped = false;
   let deadline = 0;
   let lastQuery = "";
   let lastT: number | undefined;
   const isStopped = () => stopped || signal?.aborted === true || io.ended;
+  let troubled = false;
+  const report = (p: DriverProblem) => {
+    troubled = true;
+    options.onProblem?.(p);
+  };
+  const framer = makeFramer(report);
+  const quietMs = Math.min(QUIET_MS, timeoutMs);
+  /** Read and drop input until none has come for `quietMs` (at most `timeoutMs` in all). */
+  const drainUntilQuiet = async () => {
+    const until = performance.now() + timeoutMs;
+    while (!stopped && performance.now() < until) {
+      const chunk = await orAbort(io.read(quietMs), signal);
+      if (chunk === undefined || chunk === ABORTED) return;
+    }
+  };
 
   const ctx: PollContext<F> = {
     async send(query) {
+      // Let bytes already on their way reach the input first, so that the flush drops them too; after a
+      // problem (a bad or missing reply, stray bytes), wait until the line is quiet: a late reply to the
+      // last query must not be taken for the reply to this one.
+      await nextMacrotask();
+      if (troubled) {
+        troubled = false;
+        await drainUntilQuiet();
+      }
       io.flushInput();
       framer.reset();
       replies.length = 0;

@@ -8,7 +8,7 @@
  *
  * Timestamp: the receipt time of each reply.
  */
-import type { DriverOptions, InstrumentDriver, InstrumentIO } from "../driver.js";
+import type { DriverOptions, DriverProblem, InstrumentDriver, InstrumentIO } from "../driver.js";
 import { sum8 } from "../checksums.js";
 import { EnvelopeFramer, type FrameMeasure } from "../envelope-framer.js";
 import type { Reading } from "../../types.js";
@@ -71,7 +71,7 @@ export const syconStm100: InstrumentDriver = {
       allowed: "thickness or rate",
       name: (s) => s,
     });
-    const framer = new EnvelopeFramer({ name: "STM-100 reply", measure: stmMeasure, maxFrameBytes: 13, onProblem: options.onProblem });
+    const framer = (report: (p: DriverProblem) => void) => new EnvelopeFramer({ name: "STM-100 reply", measure: stmMeasure, maxFrameBytes: 13, onProblem: report });
     return pollFrames(io, options, framer, async (q) => {
       const out: Reading[] = [];
       for (const { input, channel } of plan) {
