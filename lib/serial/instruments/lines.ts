@@ -5,6 +5,9 @@
  *   12.3 4.5 6                                values separated by spaces, commas or tabs
  *   temp:12.3,p:4.5e-7                        label:value pairs
  *   temp=12.3 p=4.5e-7                        key=value pairs (also `temp: 12.3`, value after the separator)
+ *   temperature:\tpressure:                   a label-only line: names the columns, like a header
+ *   temperature,pressure                      the first line, if it holds only names: names the columns
+ *                                             (the Arduino serial plotter's label forms)
  *
  * A bare value takes its column's name from the last header, else `options.channels[i]`, else `value1`,
  * `value2`, … (i counts the bare values of the line). Units: `options.units[name]`, else the header's
@@ -13,9 +16,16 @@
  *
  * The first line after connecting may be the tail of a line and is dropped (`dropFirstLine`, default
  * true) — unless it is a header: a line's tail cannot start with `#`, so a header arriving first is whole.
- * A line that does not parse is reported (`bad-line`, with the raw text) and skipped.
+ * A bare-names first line is taken as a header too, even when `dropFirstLine` would drop it: an Arduino
+ * prints its names first after the reset that opening the port causes. A line that does not parse — a
+ * word where a number belongs, a channel named twice, a name longer than the platform's 255 characters —
+ * is reported (`bad-line`, with the raw text) and skipped; the lines around it are read. When a header
+ * names the columns differently from before, `onInfo` is told once (with the configured names it
+ * overrides, if any).
  */
 import type { DriverOptions, InstrumentDriver, InstrumentIO } from "../driver.js";
+import { checkChannel } from "../../input.js";
+import { guardReadings, ownUnits } from "../reading-guard.js";
 import { LineFramer, type TimedLine } from "../framing.js";
 import type { Reading } from "../../types.js";
 import { ReadableStreamBase } from "../../streams/web-streams.js";
@@ -41,25 +51,30 @@ function nameAndUnits(token: string): PlotterColumn {
   return m ? { name: m[1]!, units: m[2] || undefined } : { name: token };
 }
 
+/** A token that is a label with nothing after its `:` or `=` (`temperature:`). */
+const LABEL_ONLY = /^[^:=]+[:=]$/;
+
 /** Parses plotter lines one by one, remembering the last header. */
 export class PlotterLineParser {
   columns: PlotterColumn[] = [];
   readonly #channels: readonly string[];
-  readonly #units: Readonly<Record<string, string>>;
+  readonly #units: DriverOptions["units"];
 
   constructor(options: Pick<DriverOptions, "channels" | "units"> = {}) {
     this.#channels = options.channels ?? [];
-    this.#units = options.units ?? {};
+    this.#units = options.units;
   }
 
-  parse(text: string, t: number): ParsedLine {
+  /** One line; `first`: the first line since connecting, which may be a line of bare names. */
+  parse(text: string, t: number, first = false): ParsedLine {
     const line = text.trim();
-    if (line.startsWith("#")) {
-      this.columns = line.slice(1).split(SEPARATORS).filter(Boolean).map(nameAndUnits);
-      return { kind: "header", columns: this.columns };
-    }
+    if (line.startsWith("#")) return this.#header(line.slice(1).split(SEPARATORS).filter(Boolean));
     const tokens = line.split(SEPARATORS).filter(Boolean);
     if (tokens.length === 0) return { kind: "blank" };
+    if (tokens.every((token) => LABEL_ONLY.test(token))) return this.#header(tokens.map((token) => token.slice(0, -1)));
+    if (first && tokens.every((token) => !/[:=#]/.test(token) && parseDecimal(token) === undefined && !/^[+-]?(nan|inf(inity)?)$/i.test(token))) {
+      return this.#header(tokens);
+    }
     const readings: Reading[] = [];
     const seen = new Set<string>();
     let column = 0;
@@ -88,12 +103,22 @@ export class PlotterLineParser {
         column++;
       }
       const value = parseDecimal(valueText);
-      if (value === undefined) return { kind: "bad", reason: `${JSON.stringify(valueText)} is not a number` };
+      if (value === undefined) return { kind: "bad", reason: `${JSON.stringify(valueText.length > 40 ? `${valueText.slice(0, 37)}...` : valueText)} is not a number` };
       if (seen.has(name)) return { kind: "bad", reason: `channel ${JSON.stringify(name)} appears twice` };
+      try {
+        checkChannel(name, "the channel name");
+      } catch (error) {
+        return { kind: "bad", reason: (error as Error).message.replace(/\.$/, "") };
+      }
       seen.add(name);
-      readings.push({ channel: name, t, value, units: this.#units[name] ?? units });
+      readings.push({ channel: name, t, value, units: ownUnits(this.#units, name) ?? units });
     }
     return { kind: "readings", readings };
+  }
+
+  #header(names: string[]): ParsedLine {
+    this.columns = names.map(nameAndUnits);
+    return { kind: "header", columns: this.columns };
   }
 }
 
@@ -107,18 +132,35 @@ export const lines: InstrumentDriver = {
     const report = options.onProblem;
     const framer = new LineFramer({ onProblem: report });
     const parser = new PlotterLineParser(options);
-    let first = options.dropFirstLine ?? true;
+    const configured = options.channels;
+    let first = true;
+    const dropFirst = options.dropFirstLine ?? true;
     let stopped = false;
+    let named = "";
 
     const parse = (found: TimedLine[]): Reading[] => {
       const batch: Reading[] = [];
       for (const line of found) {
-        if (first) {
-          first = false;
-          if (!line.text.trimStart().startsWith("#")) continue;
+        const parsed = parser.parse(line.text, line.t, first);
+        const wasFirst = first;
+        first = false;
+        if (parsed.kind === "header") {
+          const columns = parsed.columns.map((c) => c.name);
+          if (columns.join("\u0000") !== named) {
+            named = columns.join("\u0000");
+            const overrides = configured !== undefined && configured.length > 0 && configured.some((c, i) => c !== columns[i]);
+            options.onInfo?.({
+              kind: "columns",
+              message: `The instrument names its columns ${columns.join(", ")}${overrides ? `; these names are used instead of the configured ${configured.join(", ")}` : ""}.`,
+              columns,
+              configured: overrides ? [...configured] : undefined,
+              t: line.t,
+            });
+          }
+          continue;
         }
-        const parsed = parser.parse(line.text, line.t);
-        if (parsed.kind === "readings") batch.push(...parsed.readings);
+        if (wasFirst && dropFirst) continue; // maybe the tail of a line
+        if (parsed.kind === "readings") batch.push(...guardReadings(parsed.readings, report, line.text));
         else if (parsed.kind === "bad") report?.({ kind: "bad-line", message: `Skipped a line: ${parsed.reason}.`, raw: line.text, t: line.t });
       }
       return batch;
