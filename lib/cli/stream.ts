@@ -5,9 +5,8 @@
 import { basename } from "node:path";
 import { ApiError } from "../api/errors.js";
 import { FileOutbox } from "../outbox/file.js";
-import type { DriverOptions, DriverProblem, InstrumentDriver, InstrumentIO } from "../serial/driver.js";
-import { DriverConfigError } from "../serial/driver-error.js";
-import { DRIVERS, getDriver } from "../serial/instruments/index.js";
+import type { DriverOptions, DriverProblem, InstrumentDriver } from "../serial/driver.js";
+import { getDriver } from "../serial/instruments/index.js";
 import { createInstrumentIO, timedBytes } from "../serial/io.js";
 import { Chunker } from "../streams/chunker.js";
 import { TimeseriesStreamer, type FinalizeResult } from "../streamer.js";
@@ -29,6 +28,7 @@ import { checkCsvHeader, CsvHeaderError, csvReadings } from "./csv.js";
 import { defaultOutboxDir } from "./data-dir.js";
 import { BAUD_RATES, openFile, openSerialDevice, openStdin, type ByteSource, type LineSettings } from "./device.js";
 import { CliError } from "./errors.js";
+import { DRIVER_OPTION_FLAGS, driverOptions as buildDriverOptions, driverOptionsHelp } from "./driver-options.js";
 import { RateMeter, StatusLine } from "./status-line.js";
 
 /** Exit codes of `stream` (0 finalized, 1 error and 2 usage are the CLI's own). */
@@ -45,11 +45,7 @@ const OPTIONS = {
   "data-bits": { type: "string" },
   parity: { type: "string" },
   "stop-bits": { type: "string" },
-  driver: { type: "string" },
-  channels: { type: "string" },
-  command: { type: "string" },
-  address: { type: "string" },
-  interval: { type: "string" },
+  ...DRIVER_OPTION_FLAGS,
   name: { type: "string" },
   "physical-sample": { type: "string" },
   instrument: { type: "string" },
@@ -80,19 +76,20 @@ Input (one of):
                           stamped when it is read; every other column is a channel
 
 Serial line (--device; default: the driver's usual settings):
-  --baud N                baud rate (lines 115200, pfeiffer-tpg26x 9600, lakeshore-33x 57600, scpi 9600, impac 19200)
+  --baud N                baud rate (default: the driver's, listed under Drivers below)
   --data-bits 7|8
   --parity none|even|odd
   --stop-bits 1|2
 
 Instrument:
-  --driver ID             ${Object.keys(DRIVERS).join(", ")} (default lines); polled drivers need --device
-  --channels LIST         name[:units],…  lines: the names of bare columns, in order (a "#" header wins);
-                          a polled driver: its channel's name; --file: only these columns, with these units
-  --command QUERY         scpi: the query that returns one number, e.g. "MEAS:TEMP?"
-  --address A             pfeiffer-tpg26x: gauge 1–6 (default 1); lakeshore-33x: input A–D (default A);
-                          impac: address 00–99 (default 00)
+  --driver ID             one of the drivers listed under Drivers below (default lines); polled drivers need --device
+  --channels LIST         name[:units],…  lines: the names of bare columns, in order (an instrument's own
+                          header or labels win, and the run says so once); a polled driver: one name per
+                          value it reads, in order; --file: only these columns, with these units
   --interval SECONDS      polled drivers: keep at most one reading per interval (default: every reply)
+  (each driver's own options — --command, --address, --inputs, --register, … — are listed under Drivers)
+
+${driverOptionsHelp().join("\n")}
 
 Stream:
   --name TEXT             stream name (default: the input and the time)
@@ -184,14 +181,8 @@ function checkConfig(values: Values, positionals: string[]): StreamConfig {
   for (const flag of ["baud", "data-bits", "parity", "stop-bits"] as const) {
     if (values[flag] !== undefined && values.device === undefined) throw usage(COMMAND, `--${flag} applies to --device only.`);
   }
-  if (values.command !== undefined && driver.id !== "scpi") throw usage(COMMAND, `--command applies to --driver scpi, not ${driver.id}.`);
-  if (values.address !== undefined && driver.kind !== "polled") throw usage(COMMAND, `--address applies to the polled drivers (pfeiffer-tpg26x, lakeshore-33x, impac), not ${driver.id}.`);
-  if (values.interval !== undefined && driver.kind !== "polled") throw usage(COMMAND, `--interval applies to the polled drivers, not ${driver.id}.`);
 
   const { channels, units } = values.channels !== undefined ? parseChannels(values.channels) : { channels: undefined, units: {} };
-  if (channels && driver.kind === "polled" && channels.length > 1) {
-    throw usage(COMMAND, `--driver ${driver.id} reads one channel; --channels names ${channels.length}.`);
-  }
 
   let input: Input;
   if (values.device !== undefined) {
@@ -222,24 +213,7 @@ function checkConfig(values: Values, positionals: string[]): StreamConfig {
   if (values.name !== undefined && values.name.trim() === "") throw usage(COMMAND, "--name must not be empty.");
   if (values["physical-sample"] !== undefined && values["physical-sample"].trim() === "") throw usage(COMMAND, "--physical-sample must not be empty.");
 
-  const driverOptions: DriverOptions = {
-    ...(channels ? { channels } : {}),
-    units,
-    ...(values.command !== undefined ? { command: values.command } : {}),
-    ...(values.address !== undefined ? { address: values.address } : {}),
-    ...(values.interval !== undefined ? { intervalMs: secondsOption(COMMAND, "--interval", values.interval, 0, 0, 86_400, true) * 1000 } : {}),
-  };
-  // The driver checks its own options (a missing SCPI command, a bad address) when it is started.
-  const idle: InstrumentIO = { read: async () => undefined, write: async () => {}, flushInput() {}, ended: true };
-  try {
-    void driver.readings(idle, driverOptions).cancel().catch(() => {});
-  } catch (error) {
-    if (error instanceof DriverConfigError) {
-      const flag = error.code === "missing-command" ? "--command" : error.code === "bad-address" ? "--address" : "--driver";
-      throw usage(COMMAND, `${flag}: ${error.message.replace(/;? ?set options\.\w+\.?$/, ".").replace(/options\.command/, "--command")}`);
-    }
-    throw error;
-  }
+  const driverOptions = buildDriverOptions(COMMAND, values, driver, { channels, units });
 
   return {
     input,
@@ -500,6 +474,7 @@ class StreamRun {
         dropFirstLine: config.input.kind === "device",
         signal,
         onProblem,
+        onInfo: (info) => this.#log(info.message),
       });
     }
     const writable = streamer.writable(dataId, { finalizeOnClose: false });
