@@ -118,3 +118,25 @@ describe.each(IDS)("%s against its simulator", (id) => {
     expect(serial).toMatchObject(expected[id]!);
   });
 });
+
+describe("stopping in the middle of a cycle of several queries", () => {
+  it("sends none of the cycle's remaining queries (one query in flight, to the end)", async () => {
+    const sim = createSimulator("eurotherm-bisynch", { latencyMs: 0, ignore: () => true });
+    const writer = sim.writable.getWriter();
+    const queries: Uint8Array[] = [];
+    const io = createInstrumentIO(timedBytes(sim.readable), async (b) => {
+      queries.push(b);
+      await writer.write(b);
+    });
+    const abort = new AbortController();
+    const reader = getDriver("eurotherm-bisynch").readings(io, { timeoutMs: 60_000, signal: abort.signal }).getReader();
+    const done = reader.read();
+    while (queries.length === 0) await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    expect((await done).done).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(queries).toHaveLength(1);
+    expect(sim.overlaps).toBe(0);
+    sim.close();
+  });
+});

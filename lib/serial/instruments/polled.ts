@@ -162,10 +162,19 @@ export function pollFrames<F extends { t: number }>(
       // Let bytes already on their way reach the input first, so that the flush drops them too; after a
       // problem (a bad or missing reply, stray bytes), wait until the line is quiet: a late reply to the
       // last query must not be taken for the reply to this one.
+      // Once stopped, nothing more is sent: the rest of a cycle's queries fall through (one query in flight).
+      if (isStopped()) {
+        stopped = true;
+        return;
+      }
       await nextMacrotask();
       if (troubled) {
         troubled = false;
         await drainUntilQuiet();
+      }
+      if (isStopped()) {
+        stopped = true;
+        return;
       }
       io.flushInput();
       framer.reset();
