@@ -17,6 +17,9 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 /** After a problem, the silence (ms) that must pass before the next query goes out. */
 export const QUIET_MS = 30;
 
+/** Problems with a whole, well-formed reply (a status, a refusal): the line is in step, no need to wait for quiet. */
+const WELL_FORMED: ReadonlySet<string> = new Set(["status", "out-of-range", "nak", "exception", "refused", "missing", "bad-reading"]);
+
 /**
  * Resolve after the event loop has run other tasks once — a message to a fresh `MessageChannel`, which
  * browsers do not throttle in hidden tabs as they do timers. Keeps an instrument that answers at once
@@ -143,7 +146,7 @@ export function pollFrames<F extends { t: number }>(
   const isStopped = () => stopped || signal?.aborted === true || io.ended;
   let troubled = false;
   const report = (p: DriverProblem) => {
-    troubled = true;
+    if (!WELL_FORMED.has(p.kind)) troubled = true;
     options.onProblem?.(p);
   };
   const framer = makeFramer(report);
