@@ -1,7 +1,7 @@
 /**
  * The last check a driver makes before it hands readings on: each one the streamer would refuse (a
- * channel name it cannot hold, a non-finite value) is reported (`bad-reading`) and left out, so one
- * bad line or reply never aborts the pipe it feeds (design §3.10).
+ * channel name over 255 characters or holding a NUL, a non-finite value) is reported (`bad-reading`)
+ * and left out, so one bad line or reply never aborts the pipe it feeds (design §3.10).
  */
 import type { DriverProblem } from "./driver.js";
 import type { Reading } from "../types.js";
@@ -14,6 +14,7 @@ export function guardReadings(readings: Reading[], report: ((problem: DriverProb
     const r = readings[i]!;
     try {
       checkReading(r);
+      if (r.channel.includes("\u0000")) throw new Error(`the channel name ${JSON.stringify(r.channel)} holds a NUL character, which the platform cannot store.`);
       kept?.push(r);
     } catch (error) {
       kept ??= readings.slice(0, i);

@@ -113,4 +113,10 @@ describe("report, never abort", () => {
     expect(problems[1]!.message).toMatch(/^Skipped a line: "9{37}\.\.\." is not a number\.$/);
     expect(problems[2]!.message).toMatch(/not 300/); // the data line under the over-long header name
   });
+
+  it("a NUL in a label is a bad line (the platform's database cannot store it)", async () => {
+    const { readings, problems } = await readAll([encode("\na:1\nb\u0000c:2\na:3\n")]);
+    expect(named(readings)).toEqual(["a=1", "a=3"]);
+    expect(problems.map((p) => p.message)).toEqual(['Skipped a line: the channel name "b\\u0000c" holds a NUL character, which the platform cannot store.']);
+  });
 });

@@ -110,6 +110,7 @@ export class PlotterLineParser {
       } catch (error) {
         return { kind: "bad", reason: (error as Error).message.replace(/\.$/, "") };
       }
+      if (name.includes("\u0000")) return { kind: "bad", reason: `the channel name ${JSON.stringify(name)} holds a NUL character, which the platform cannot store` };
       seen.add(name);
       readings.push({ channel: name, t, value, units: ownUnits(this.#units, name) ?? units });
     }
