@@ -207,3 +207,11 @@ describe("a reading the streamer would refuse", () => {
     expect(run.problems[1]!.message).toMatch(/^Skipped a reading: .*must be 1–255 characters long, not 256/);
   });
 });
+
+describe("granville-phillips-350 at 300 baud", () => {
+  it("waits up to 3 s for a reply by default (a query and its reply take most of a second at 300 baud)", async () => {
+    const run = await pollSimulator("granville-phillips-350", 2, { latencyMs: 1200 }, { timeoutMs: undefined });
+    expect(run.problems).toEqual([]);
+    expect(valuesOf(run.readings)).toEqual(run.sim.produced.slice(0, 2));
+  }, 20_000);
+});

@@ -54,4 +54,4 @@ export { syconStm100, stmFrame, parseStmFrame } from "./sycon-stm100.js";
 export { eurothermBisynch, bisynchPoll, bisynchReply } from "./eurotherm-bisynch.js";
 export { modbusRtu, modbusRequest, decodeRegisters, MODBUS_DATA_TYPES, MODBUS_EXCEPTIONS } from "./modbus-rtu.js";
 export { pollReadings, pollFrames, nextMacrotask, parseDecimal, DEFAULT_TIMEOUT_MS } from "./polled.js";
-export type { PollContext, PollCycle, ReplyFramer } from "./polled.js";
+export type { PollContext, PollCycle, PollTuning, ReplyFramer } from "./polled.js";

@@ -107,7 +107,7 @@ const encoder = new TextEncoder();
  * again and again, each cycle's queries strictly one after another, until `io` ends, `options.signal`
  * aborts or the stream is cancelled. Polling runs only while someone reads the stream (highWaterMark 0).
  */
-export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: PollCycle): ReadableStream<Reading[]> {
+export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: PollCycle, tuning: PollTuning = {}): ReadableStream<Reading[]> {
   return pollFrames(
     io,
     options,
@@ -119,7 +119,16 @@ export function pollReadings(io: InstrumentIO, options: DriverOptions, cycle: Po
       };
     },
     cycle,
+    tuning,
   );
+}
+
+/** A driver's own defaults for slow lines (a 300-baud gauge needs more than 1 s per reply). */
+export interface PollTuning {
+  /** The reply timeout when `options.timeoutMs` is not given. @default DEFAULT_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** The silence that counts as a quiet line after a problem (a few character times at least). @default QUIET_MS */
+  quietMs?: number;
 }
 
 /**
@@ -134,8 +143,9 @@ export function pollFrames<F extends { t: number }>(
   options: DriverOptions,
   makeFramer: (report: (problem: DriverProblem) => void) => ReplyFramer<F>,
   cycle: PollCycle<F>,
+  tuning: PollTuning = {},
 ): ReadableStream<Reading[]> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? tuning.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const intervalS = (options.intervalMs ?? 0) / 1000;
   const signal = options.signal;
   const replies: F[] = [];
@@ -150,7 +160,7 @@ export function pollFrames<F extends { t: number }>(
     options.onProblem?.(p);
   };
   const framer = makeFramer(report);
-  const quietMs = Math.min(QUIET_MS, timeoutMs);
+  const quietMs = Math.min(tuning.quietMs ?? QUIET_MS, timeoutMs);
   /** Read and drop input until none has come for `quietMs` (at most `timeoutMs` in all). */
   const drainUntilQuiet = async () => {
     const until = performance.now() + timeoutMs;
