@@ -130,6 +130,26 @@ console.log(JSON.stringify({ dataId, status: result.status }));
     });
   });
 
+  it("the README's Deno script runs as written, with the README's command line", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("\n### Deno\n"));
+    const script = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    const command = /```sh\n(deno run [^\n]*)\n```/.exec(section)?.[1];
+    expect(script, "a ts block under ### Deno").toBeDefined();
+    expect(command, "a deno run line under ### Deno").toBeDefined();
+    await writeFile(join(project, "log.ts"), script!);
+    await mkdir(join(project, "outbox"), { recursive: true });
+    // The same flags, with the emulator's host for the platform's.
+    const args = command!.split(" ").slice(1).map((a) => a.replace("api.atomscale.ai", new URL(emu.url).host));
+    expect(args.at(-1)).toBe("log.ts");
+    const res = await deno(args, project, { ...OFFLINE, ATOMSCALE_API_KEY: emu.apiKey, AS_API_ENDPOINT: emu.url });
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const dataId = res.stdout.trim().split("\n").at(-1)!;
+    const back = await readBack(emu, dataId);
+    expect(back.properties.temperature).toMatchObject({ values: [612.5], units: "C" });
+  });
+
   it("without --allow-write the FileOutbox is refused, loudly", async () => {
     const host = new URL(emu.url).host;
     await mkdir(join(project, "outbox-ro"), { recursive: true });
