@@ -3,5 +3,5 @@
  * Its packages (Hono, @hono/node-server, PGlite, postgres.js) are optional peer dependencies of the
  * library: `startEmulator` loads them when called and names what to install when one is missing.
  */
-export { startEmulator, EmulatorDependencyError, EMULATOR_PACKAGES } from "./peer-dependencies.js";
+export { startEmulator, EmulatorDependencyError } from "./peer-dependencies.js";
 export type { Emulator, EmulatorOptions } from "./start.js";

@@ -150,6 +150,28 @@ console.log(JSON.stringify({ dataId, status: result.status }));
     expect(back.properties.temperature).toMatchObject({ values: [612.5], units: "C" });
   });
 
+  it("startEmulator without the emulator's packages names what to install", async () => {
+    await writeFile(
+      join(project, "emulator.ts"),
+      `import { EmulatorDependencyError, startEmulator } from "atomscale-stream/emulator";
+try {
+  await startEmulator({ memory: true });
+  console.log(JSON.stringify({ started: true }));
+} catch (e) {
+  console.log(JSON.stringify({ isClass: e instanceof EmulatorDependencyError, code: (e as EmulatorDependencyError).code, packageName: (e as EmulatorDependencyError).packageName, message: (e as Error).message }));
+}
+`,
+    );
+    const res = await deno(["run", "-A", "emulator.ts"], project, OFFLINE);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout.trim().split("\n").at(-1)!)).toEqual({
+      isClass: true,
+      code: "ERR_EMULATOR_DEPENDENCY",
+      packageName: "hono",
+      message: expect.stringContaining("npm install hono @hono/node-server @electric-sql/pglite postgres"),
+    });
+  });
+
   it("without --allow-write the FileOutbox is refused, loudly", async () => {
     const host = new URL(emu.url).host;
     await mkdir(join(project, "outbox-ro"), { recursive: true });

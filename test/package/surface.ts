@@ -148,7 +148,7 @@ export const SURFACE: Record<string, EntrySurface> = {
   "atomscale-stream/emulator": {
     file: "dist/emulator/index.js",
     types: "dist/emulator/index.d.ts",
-    values: ["EMULATOR_PACKAGES", "EmulatorDependencyError", "startEmulator"],
+    values: ["EmulatorDependencyError", "startEmulator"],
     typeOnly: ["Emulator", "EmulatorOptions"],
   },
 };
