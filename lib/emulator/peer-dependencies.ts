@@ -44,8 +44,10 @@ const PACKAGE_IN_MESSAGE = new RegExp(
 export function missingEmulatorPackage(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
+  // Node: code ERR_MODULE_NOT_FOUND ("Cannot find package 'hono' imported from …");
+  // Deno: "Could not find package 'hono' from referrer …". A database's "role "postgres" not found" is neither.
   const notFound =
-    code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || /cannot find|could not find|not found|failed to resolve|unable to (resolve|load)/i.test(error.message);
+    code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || /\b(?:cannot|could not) (?:find|resolve) (?:package|module)\b/i.test(error.message);
   if (!notFound) return undefined;
   return PACKAGE_IN_MESSAGE.exec(error.message)?.[1];
 }
