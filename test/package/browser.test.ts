@@ -2,15 +2,16 @@
  * The npm tarball in a browser, without a bundler, as the README shows it: a page whose
  * `<script type="module">` imports (a) the self-contained file dist/browser/atomscale-stream.js, or
  * (b) the package's own entries through an import map (with ky and idb from node_modules). Debian's
- * Chromium through playwright-core; each page streams into the emulator with an IndexedDbOutbox, and
- * the server is read back point by point. `npm run build` first.
+ * Chromium through playwright-core; the import and the import map are taken from the README. Each page
+ * streams into the emulator with an IndexedDbOutbox, and the server is read back point by point.
+ * `npm run build` first.
  */
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS_DIR, CHROMIUM, requireChromium, skipBrowser } from "../helpers/browser.js";
-import { emulatorOn, type RunningEmulator } from "../helpers/emulator.js";
+import { emulatorOn, ROOT, type RunningEmulator } from "../helpers/emulator.js";
 import { readBack } from "../helpers/readback.js";
 import { installProject, packRepository } from "./packed.js";
 import { BROWSER_BUNDLE_FILE, browserBundleValues } from "./surface.js";
@@ -46,26 +47,23 @@ function page(title: string, head: string, imports: string, exportsExpr: string)
 </script></body></html>`;
 }
 
+/** What the README's "In a browser, without a bundler" shows: the one-file import, and the import map. */
+const README = await readFile(join(ROOT, "README.md"), "utf8");
+const SECTION = README.slice(README.indexOf("\n### In a browser, without a bundler\n"));
+const README_FILE_IMPORT = /from "(\.\/node_modules\/atomscale-stream\/[^"]+)"/.exec(SECTION)?.[1];
+const README_IMPORT_MAP = /<script type="importmap">\n([\s\S]*?)\n<\/script>/.exec(SECTION)?.[1];
+
 const PAGES: Record<string, string> = {
   "script-tag.html": page(
     "atomscale-stream from one file",
     "",
-    `import * as lib from "./node_modules/atomscale-stream/${BROWSER_BUNDLE_FILE}";
+    `import * as lib from "${README_FILE_IMPORT}";
   const { TimeseriesStreamer, IndexedDbOutbox } = lib;`,
     "Object.keys(lib).sort()",
   ),
   "import-map.html": page(
     "atomscale-stream through an import map",
-    `
-<script type="importmap">
-{ "imports": {
-  "atomscale-stream": "./node_modules/atomscale-stream/dist/index.js",
-  "atomscale-stream/browser": "./node_modules/atomscale-stream/dist/browser.js",
-  "atomscale-stream/serial": "./node_modules/atomscale-stream/dist/serial/index.js",
-  "ky": "./node_modules/ky/distribution/index.js",
-  "idb": "./node_modules/idb/build/index.js"
-} }
-</script>`,
+    `<script type="importmap">\n${README_IMPORT_MAP}\n</script>`,
     `import * as root from "atomscale-stream";
   import * as browser from "atomscale-stream/browser";
   import * as serial from "atomscale-stream/serial";
@@ -91,6 +89,12 @@ afterAll(async () => {
 });
 
 describe("the npm tarball in Chromium, no bundler", () => {
+  it("the README shows the browser file and an import map of the package's entries", () => {
+    expect(README_FILE_IMPORT).toBe(`./node_modules/atomscale-stream/${BROWSER_BUNDLE_FILE}`);
+    const map = JSON.parse(README_IMPORT_MAP!) as { imports: Record<string, string> };
+    expect(Object.keys(map.imports).sort()).toEqual(["atomscale-stream", "atomscale-stream/browser", "atomscale-stream/serial", "idb", "ky"]);
+  });
+
   it.skipIf(skipBrowser).each(Object.keys(PAGES))("%s imports the package and streams; the server holds every point", async (file) => {
     const context = await browser!.newContext();
     try {
