@@ -119,6 +119,14 @@ console.log(JSON.stringify(out));`,
     expect(res).toMatchObject({ code: 0, stdout: `${manifest.version}\n` });
   });
 
+  it("stream and poll need none of the emulator's packages", async () => {
+    for (const command of ["stream", "poll"]) {
+      const res = await node(libraryOnly, ["node_modules/.bin/atomscale-stream", command, "--help"]);
+      expect(res.code, `${command}: ${res.stderr}`).toBe(0);
+      expect(res.stdout).toContain(`atomscale-stream ${command}`);
+    }
+  });
+
   it("names what to install when the emulator is used without its packages", async () => {
     const serve = await node(libraryOnly, ["node_modules/.bin/atomscale-stream", "serve", "--memory", "--port", "0"]);
     expect(serve.code).toBe(1);

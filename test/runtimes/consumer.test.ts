@@ -4,7 +4,7 @@
  * in Node and in Deno: `import { startEmulator } from "atomscale-stream/emulator"`, then a stream
  * through AtomscaleClient, read back. `npm run build` first (the tarball is packed from dist/).
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -59,5 +59,29 @@ describe.each(BACKENDS)("the package imported by name, emulator on %s", (backend
     const out = await withDatabase((url) => consume(DENO, ["run", "-A", "consumer.mjs"], url));
     expect(out).toMatchObject({ ...expected, database: backend });
     expect(String(out.runtime)).toMatch(/^deno \d+\.\d+/);
+  });
+});
+
+describe("the installed command line, with the emulator's packages", () => {
+  it("npx atomscale-stream serve runs the emulator and serves the demo page from the package", async () => {
+    const child = spawn(process.execPath, [join(consumerDir, "node_modules/.bin/atomscale-stream"), "serve", "--memory", "--port", "0"], {
+      cwd: consumerDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toMatch(/Demo page: \S+/);
+      const url = /listening on (\S+)/.exec(out)![1]!;
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
   });
 });
