@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS_DIR, CHROMIUM, requireChromium, skipBrowser } from "../helpers/browser.js";
 import { emulatorOn, ROOT, type RunningEmulator } from "../helpers/emulator.js";
 import { readBack } from "../helpers/readback.js";
-import { installProject, packRepository } from "./packed.js";
+import { installProject, packRepository, removeTemporaries } from "./packed.js";
 import { BROWSER_BUNDLE_FILE, browserBundleValues } from "./surface.js";
 
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"];
@@ -86,6 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await emu?.stop();
+  await removeTemporaries();
 });
 
 describe("the npm tarball in Chromium, no bundler", () => {

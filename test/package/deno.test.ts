@@ -4,7 +4,7 @@
  * the emulator with exactly the permissions the README names. `npm run build` first.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,7 +13,7 @@ import { DENO, requireDeno, skipDeno } from "../helpers/deno.js";
 import { emulatorOn, ROOT, type RunningEmulator } from "../helpers/emulator.js";
 import { readBack } from "../helpers/readback.js";
 import { NODE_CONSUMER } from "./consumer-sources.js";
-import { installProject, packRepository } from "./packed.js";
+import { installProject, packRepository, removeTemporaries } from "./packed.js";
 import { SURFACE } from "./surface.js";
 
 const run = promisify(execFile);
@@ -65,7 +65,9 @@ describe("deno.json", () => {
 
   it.skipIf(skipDeno)("deno publish --dry-run passes offline and would publish the library's sources only", async () => {
     const denoDir = await mkdtemp(join(tmpdir(), "atomscale-deno-dir-"));
-    const res = await deno(["publish", "--dry-run", "--allow-dirty"], ROOT, { ...OFFLINE, DENO_DIR: denoDir });
+    const res = await deno(["publish", "--dry-run", "--allow-dirty"], ROOT, { ...OFFLINE, DENO_DIR: denoDir }).finally(() =>
+      rm(denoDir, { recursive: true, force: true }),
+    );
     expect(res.code, res.stderr).toBe(0);
     const output = res.stdout + res.stderr;
     expect(output).toContain(`Simulating publish of ${denoJson.name}@${denoJson.version}`);
@@ -87,6 +89,7 @@ describe.skipIf(skipDeno)("the npm tarball in Deno", () => {
   }, 300_000);
   afterAll(async () => {
     await emu?.stop();
+    await removeTemporaries();
   });
 
   it("deno check: the root, /fs, /emulator and /serial type-check", async () => {

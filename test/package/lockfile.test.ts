@@ -4,10 +4,10 @@
  * as it is. Checked on a copy of package.json and package-lock.json, offline (no registry metadata
  * needed: the lockfile holds the versions). .ci/run does the real `npm ci` on the CI machine.
  */
-import { copyFile, mkdtemp, readFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/emulator.js";
 import { exec, NPM } from "./packed.js";
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
   await copyFile(join(ROOT, "package-lock.json"), join(dir, "package-lock.json"));
   committed = await readFile(join(ROOT, "package-lock.json"), "utf8");
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const FLAGS = ["--offline", "--ignore-scripts", "--no-audit", "--no-fund"];
 

@@ -6,13 +6,27 @@
  * needs no registry metadata and no network.
  */
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT } from "../helpers/emulator.js";
 
 export const exec = promisify(execFile);
+
+/** The temporary directories made here (tarballs, projects): removeTemporaries() deletes them. */
+const temporaries: string[] = [];
+
+async function temporaryDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporaries.push(dir);
+  return dir;
+}
+
+/** Delete every tarball and project this process made (call in afterAll). */
+export async function removeTemporaries(): Promise<void> {
+  await Promise.all(temporaries.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 /** The npm command line on PATH (the one that installed the repository). */
 export const NPM = "npm";
@@ -40,7 +54,7 @@ interface PackJson {
 
 /** `npm pack` the repository (scripts skipped: dist/ is what `npm run build` made). */
 export async function packRepository(): Promise<PackedTarball> {
-  const dir = await mkdtemp(join(tmpdir(), "atomscale-pack-"));
+  const dir = await temporaryDir("atomscale-pack-");
   const { stdout } = await exec(NPM, ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], {
     cwd: ROOT,
     timeout: 120_000,
@@ -75,7 +89,7 @@ export interface ProjectOptions {
  * the package is at `<dir>/node_modules/atomscale-stream`.
  */
 export async function installProject(tarball: PackedTarball, options: ProjectOptions = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "atomscale-consumer-"));
+  const dir = await temporaryDir("atomscale-consumer-");
   await copyFile(tarball.path, join(dir, tarball.filename));
   const manifest = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as Record<string, Record<string, string>>;
   const repoLock = await repositoryLock();

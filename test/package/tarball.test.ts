@@ -8,10 +8,10 @@ import { execFile } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/emulator.js";
 import { BROWSER_CONSUMER, NODE_CONSUMER, strictTsconfig } from "./consumer-sources.js";
-import { installProject, packRepository, treeBytes, type PackedTarball } from "./packed.js";
+import { installProject, packRepository, removeTemporaries, treeBytes, type PackedTarball } from "./packed.js";
 import { BROWSER_BUNDLE_FILE, SURFACE } from "./surface.js";
 
 const run = promisify(execFile);
@@ -31,6 +31,7 @@ beforeAll(async () => {
   tarball = await packRepository();
   libraryOnly = await installProject(tarball);
 }, 300_000);
+afterAll(removeTemporaries);
 
 async function node(cwd: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {

@@ -9,9 +9,9 @@ import { existsSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS, CI, freshPostgresDatabase, ROOT } from "../helpers/emulator.js";
-import { installProject, packRepository } from "../package/packed.js";
+import { installProject, packRepository, removeTemporaries } from "../package/packed.js";
 
 const run = promisify(execFile);
 const DENO = join(ROOT, "node_modules/.bin/deno");
@@ -26,6 +26,7 @@ beforeAll(async () => {
   consumerDir = await installProject(await packRepository(), { with: EMULATOR_PACKAGES });
   await copyFile(join(ROOT, "test/fixtures/consumer.mjs"), join(consumerDir, "consumer.mjs"));
 }, 300_000);
+afterAll(removeTemporaries);
 
 async function consume(command: string, args: string[], databaseUrl?: string) {
   const { stdout } = await run(command, args, {
