@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/emulator.js";
 import { BROWSER_CONSUMER, NODE_CONSUMER, strictTsconfig } from "./consumer-sources.js";
+import { declaredExports } from "./declared-exports.js";
 import { installProject, packRepository, removeTemporaries, treeBytes, type PackedTarball } from "./packed.js";
 import { BROWSER_BUNDLE_FILE, SURFACE } from "./surface.js";
 
@@ -97,6 +98,13 @@ console.log(JSON.stringify(out));`;
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout) as Record<string, string[]>;
     for (const [name, entry] of Object.entries(SURFACE)) expect(out[name], name).toEqual(entry.values);
+  });
+
+  it("declares exactly the listed values and types for every entry", () => {
+    const dir = join(libraryOnly, "node_modules/atomscale-stream");
+    const entries = Object.entries(SURFACE);
+    const declared = declaredExports(entries.map(([, e]) => join(dir, e.types)));
+    for (const [name, entry] of entries) expect(declared.get(join(dir, entry.types)), name).toEqual([...entry.values, ...entry.typeOnly].sort());
   });
 
   it("works with require() too (no top-level await; Node ≥ 20.19)", async () => {
