@@ -1,13 +1,17 @@
 /**
- * The browser bundle: `lib/index.ts` (the runtime-neutral entry) and everything it imports, `ky`
- * included, as one ES module file, `dist/browser/atomscale-stream.js`. Used by the browser tests
- * (test/helpers/browser.ts) and usable from a `<script type="module">` without a bundler.
+ * The browser bundles: one ES module file each, `ky` and `idb` included, no bundler needed.
  *
- *   vite build -c vite.browser.config.ts      (part of `npm run build`)
+ *   vite build -c vite.browser.config.ts               → dist/browser/atomscale-stream.js (published)
+ *   vite build -c vite.browser.config.ts --mode test   → dist/test/atomscale-stream.js (tests only)
  *
- * The entry must stay runtime-neutral. The guard below fails the build, naming the importer, when
- * anything in the graph reaches for a Node built-in, a server-side package or the Node-only parts
- * of lib/ — whatever lib/index.ts comes to import later, no list of its files is kept here.
+ * The published file holds every entry a browser can run — `atomscale-stream`, `atomscale-stream/browser`
+ * and `atomscale-stream/serial` — for a `<script type="module">` without an import map (README
+ * "In a browser"). The test file (test/browser/bundle.ts) holds the same plus fixtures the browser tests
+ * need; test/helpers/browser.ts loads it as `window.AtomscaleStream`.
+ *
+ * The graph must stay runtime-neutral. The guard below fails the build, naming the importer, when
+ * anything in it reaches for a Node built-in, a server-side package or the Node-only parts of lib/ —
+ * whatever the entries come to import later, no list of their files is kept here.
  */
 import { builtinModules } from "node:module";
 import { relative, sep } from "node:path";
@@ -20,6 +24,22 @@ const ROOT = fileURLToPath(new URL(".", import.meta.url));
 const SERVER_PACKAGES = ["@electric-sql/pglite", "postgres", "@hono/node-server", "hono"];
 /** Node-only parts of lib/ (paths relative to the repository, "/"-separated). */
 const SERVER_LIB = [/^lib\/emulator\//, /^lib\/cli\//, /^lib\/fs(\.ts|\/)/];
+
+/** The published bundle's entry: the browser-capable entries of the package, re-exported as one module. */
+const BROWSER_ENTRY = "virtual:atomscale-stream-browser";
+const BROWSER_ENTRY_CODE = ["lib/index.ts", "lib/browser.ts", "lib/serial/index.ts"]
+  .map((file) => `export * from ${JSON.stringify(fileURLToPath(new URL(file, import.meta.url)))};`)
+  .join("\n");
+
+function browserEntry(): Plugin {
+  return {
+    name: "atomscale-stream:browser-entry",
+    enforce: "pre",
+    // Vite makes a lib entry an absolute path: match its end.
+    resolveId: (source) => (source.endsWith(BROWSER_ENTRY) ? `\0${BROWSER_ENTRY}` : null),
+    load: (id) => (id === `\0${BROWSER_ENTRY}` ? BROWSER_ENTRY_CODE : null),
+  };
+}
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -50,6 +70,7 @@ function browserOnlyGuard(): Plugin {
       return null;
     },
     load(id) {
+      if (id.startsWith("\0")) return null;
       const path = shortPath(id.split("?")[0]);
       if (SERVER_LIB.some((re) => re.test(path))) {
         this.error(`vite.browser.config.ts: the browser bundle must not include ${path}, a Node-only part of lib/.`);
@@ -59,28 +80,31 @@ function browserOnlyGuard(): Plugin {
   };
 }
 
-export default defineConfig({
-  root: ROOT,
-  // Nothing to copy: this build only writes the bundle (and its source map).
-  publicDir: false,
-  plugins: [browserOnlyGuard()],
-  build: {
-    outDir: "dist/browser",
-    // dist/ is shared with tsc's output and the demo build: write our file, wipe nothing.
-    emptyOutDir: false,
-    target: "es2022",
-    minify: false,
-    sourcemap: true,
-    lib: {
-      entry: "lib/index.ts",
-      formats: ["es"],
-      fileName: () => "atomscale-stream.js",
-    },
-    rolldownOptions: {
-      output: {
-        // One file even if lib/ grows dynamic imports.
-        codeSplitting: false,
+export default defineConfig(({ mode }) => {
+  const test = mode === "test";
+  return {
+    root: ROOT,
+    // Nothing to copy: this build only writes the bundle (and its source map).
+    publicDir: false,
+    plugins: [browserEntry(), browserOnlyGuard()],
+    build: {
+      outDir: test ? "dist/test" : "dist/browser",
+      // dist/ is shared with tsc's output and the demo build: write our file, wipe nothing.
+      emptyOutDir: false,
+      target: "es2022",
+      minify: false,
+      sourcemap: test,
+      lib: {
+        entry: test ? "test/browser/bundle.ts" : BROWSER_ENTRY,
+        formats: ["es"],
+        fileName: () => "atomscale-stream.js",
+      },
+      rolldownOptions: {
+        output: {
+          // One file even if lib/ grows dynamic imports.
+          codeSplitting: false,
+        },
       },
     },
-  },
+  };
 });

@@ -7,6 +7,7 @@ export default defineConfig({
   // The page is built from the library's source (the same code the package ships).
   resolve: {
     alias: [
+      { find: /^atomscale-stream\/browser$/, replacement: fileURLToPath(new URL("./lib/browser.ts", import.meta.url)) },
       { find: /^atomscale-stream\/serial$/, replacement: fileURLToPath(new URL("./lib/serial/index.ts", import.meta.url)) },
       { find: /^atomscale-stream$/, replacement: fileURLToPath(new URL("./lib/index.ts", import.meta.url)) },
     ],

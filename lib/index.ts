@@ -1,11 +1,11 @@
-/** `atomscale-stream` — stream instrument readings into the Atomscale platform. Runtime-neutral. */
-export { AtomscaleClient, DEFAULT_ENDPOINT, normalizeTimeseries } from "./api/client.js";
-export type { AtomscaleClientOptions, StreamPrefix } from "./api/client.js";
-export { ApiError, classifyStatus, parseRetryAfter, describeDetail } from "./api/errors.js";
-export type { ErrorClassification } from "./api/errors.js";
-export type * from "./api/types.js";
-export type * as Wire from "./api/wire.js";
+/**
+ * `atomscale-stream` — stream instrument readings into the Atomscale platform. Runtime-neutral: no
+ * Node built-ins, no DOM-only or Web Serial types. What this entry exports is the contract (design §4,
+ * the README); test/package/exports.test.ts lists it. Browser-only, Node-only and serial parts live in
+ * the subpaths `atomscale-stream/browser`, `/fs`, `/serial` and `/emulator`.
+ */
 
+// The streamer (the seed's TimeseriesStreamer) and its types
 export { TimeseriesStreamer, StreamClosedError } from "./streamer.js";
 export type {
   TimeseriesStreamerOptions,
@@ -19,12 +19,17 @@ export type {
   StreamStats,
   Verbosity,
 } from "./streamer.js";
+export type { RetryOptions } from "./upload/retry.js";
+export type { UploaderState } from "./upload/uploader.js";
+
+// Streams
 export { ChunkStream } from "./streams/chunk-stream.js";
 export type { ChunkStreamOptions } from "./streams/chunk-stream.js";
-export { UploadStream } from "./streams/upload-stream.js";
-export type { UploadStreamOptions } from "./streams/upload-stream.js";
-export { Chunker } from "./streams/chunker.js";
-export { BaseOutbox, OutboxFullError, sliceBytes } from "./outbox/outbox.js";
+// What streamer.writable() returns; made by the streamer, so a type only.
+export type { UploadStream, UploadStreamOptions } from "./streams/upload-stream.js";
+
+// Outboxes: the runtime-neutral one and the types every outbox shares
+export { BaseOutbox, OutboxFullError } from "./outbox/outbox.js";
 export type {
   OutboxOptions,
   OverflowPolicy,
@@ -38,27 +43,19 @@ export type {
   DropRecord,
 } from "./outbox/outbox.js";
 export { MemoryOutbox } from "./outbox/memory.js";
-export { IndexedDbOutbox, OutboxQuotaError, INDEXEDDB_SCHEMA_VERSION, createVersion1OutboxDatabase } from "./outbox/indexeddb.js"; export type { IndexedDbOutboxOptions, OutboxQuotaDetails } from "./outbox/indexeddb.js";
-export type { RetryOptions } from "./upload/retry.js";
-export type { UploaderState } from "./upload/uploader.js";
-export { InvalidInputError, MAX_EPOCH_SECONDS } from "./input.js";
-export type { Reading, Slice, SliceKey } from "./types.js";
-export { nowSeconds } from "./types.js";
-// serial: the Web Serial source and the transport ↔ driver contract
-export { WebSerialConnection, SerialConnectionError, RECOVERABLE_SERIAL_ERRORS } from "./serial/web-serial.js";
-export type { WebSerialOptions, SerialConnectionState } from "./serial/web-serial.js";
-export type { TimedBytes, SerialSettings, InstrumentIO, DriverProblem, DriverOptions, InstrumentDriver } from "./serial/driver.js";
 
-// read-back: pollTimeseries
+// Readings and slices
+export { InvalidInputError } from "./input.js";
+export { nowSeconds } from "./types.js";
+export type { Reading, Slice, SliceKey } from "./types.js";
+
+// The HTTP client and its errors
+export { AtomscaleClient, DEFAULT_ENDPOINT } from "./api/client.js";
+export type { AtomscaleClientOptions, StreamPrefix } from "./api/client.js";
+export { ApiError } from "./api/errors.js";
+export type { ApiErrorInit, ErrorClassification } from "./api/errors.js";
+export type * from "./api/types.js";
+
+// Reading back: pollTimeseries
 export { pollTimeseries, pollTimeseriesStream, distinctByContent } from "./poll.js";
 export type { PollSnapshot, PollTimeseriesOptions, PollErrorContext, TimeseriesPoll, TimeseriesReader } from "./poll.js";
-// serial: drivers, framing, simulators
-export { createInstrumentIO, timedBytes, TimedBytesStream } from "./serial/io.js";
-export type { BufferedInstrumentIO, InstrumentIOOptions, TimedBytesStreamOptions } from "./serial/io.js";
-export { LineSplitter, LineFramer, DelimiterSplitter, DelimiterFramer } from "./serial/framing.js";
-export type { TimedLine, TimedFrame, LineSplitterOptions, DelimiterSplitterOptions } from "./serial/framing.js";
-export { DriverConfigError } from "./serial/driver-error.js";
-export { DRIVERS, getDriver, PlotterLineParser, parsePfeifferReply, PFEIFFER_STATUS, IMPAC_MAX_TENTHS, pollReadings, nextMacrotask, parseDecimal } from "./serial/instruments/index.js";
-export type { PlotterColumn, ParsedLine, PollContext, PollCycle } from "./serial/instruments/index.js";
-export { createSimulator, SIMULATOR_IDS } from "./serial/simulators.js";
-export type { SimulatorOptions, InstrumentSimulator, ProducedValue } from "./serial/simulators.js";

@@ -3,7 +3,8 @@
  * in IndexedDB. Reload-proof: the stream being recorded is remembered; on load the page reconnects to
  * the granted port (getPorts) and continues the stream, and what an earlier session left pending is sent.
  */
-import { IndexedDbOutbox, pollTimeseries, TimeseriesStreamer, type Reading, type StreamStats } from "atomscale-stream";
+import { pollTimeseries, TimeseriesStreamer, type Reading, type StreamStats } from "atomscale-stream";
+import { IndexedDbOutbox } from "atomscale-stream/browser";
 import { DRIVERS, getDriver, type DriverProblem, type SerialSettings } from "atomscale-stream/serial";
 import { LiveChart } from "./chart.ts";
 import { pendingBannerText, renderQuarantine, renderQueue } from "./queue-panel.ts";

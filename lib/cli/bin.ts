@@ -13,7 +13,16 @@ const COMMANDS: Record<string, Command> = {
   // Each command loads only what it needs (the emulator's database stays out of `stream` and `poll`).
   serve: {
     summary: "run the local emulator of the Atomscale API and serve the demo page",
-    run: async (argv) => (await import("./serve.js")).serveCommand(argv),
+    // The emulator's packages are optional peer dependencies: a missing one is named, with what to install.
+    run: async (argv) => {
+      const { withEmulatorDependencies, EmulatorDependencyError } = await import("../emulator/peer-dependencies.js");
+      try {
+        return await withEmulatorDependencies(async () => (await import("./serve.js")).serveCommand(argv));
+      } catch (error) {
+        if (error instanceof EmulatorDependencyError) throw new CliError(error.message, 1, { cause: error });
+        throw error;
+      }
+    },
   },
   stream: {
     summary: "stream a serial instrument, stdin or a CSV file to the platform",
@@ -36,7 +45,7 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
   .join("\n")}
 
-Run "atomscale-stream <command> --help" for a command's options.
+Run "atomscale-stream <command> --help" for a command's options; "atomscale-stream --version" for the version.
 The API key comes from --api-key, ATOMSCALE_API_KEY or AS_API_KEY; the endpoint from --endpoint or
 AS_API_ENDPOINT (default https://api.atomscale.ai).`;
 
@@ -45,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(HELP);
     return name === undefined ? USAGE_EXIT : 0;
+  }
+  if (name === "--version") {
+    console.log((await import("./version.js")).packageVersion());
+    return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {

@@ -1,8 +1,7 @@
-/** `atomscale-stream/emulator` — a local stand-in for the Atomscale API (Node and Deno only). */
-export { startEmulator, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES } from "./start.js";
+/**
+ * `atomscale-stream/emulator` — a local stand-in for the Atomscale API (Node and Deno only).
+ * Its packages (Hono, @hono/node-server, PGlite, postgres.js) are optional peer dependencies of the
+ * library: `startEmulator` loads them when called and names what to install when one is missing.
+ */
+export { startEmulator, EmulatorDependencyError } from "./peer-dependencies.js";
 export type { Emulator, EmulatorOptions } from "./start.js";
-export { createApp } from "./app.js";
-export type { AppOptions } from "./app.js";
-export { openDatabase } from "./database.js";
-export type { Database, DatabaseOptions } from "./database.js";
-export { Store, EXAMPLE_INSTRUMENT } from "./store.js";

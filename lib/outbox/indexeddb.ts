@@ -44,12 +44,6 @@ export interface IndexedDbOutboxSchema extends DBSchema {
   streams: { key: string; value: StreamState };
 }
 
-/** Schema version 1 (the first layout): whole slices, points inline. Kept for the upgrade. */
-interface IndexedDbOutboxSchemaV1 extends DBSchema {
-  slices: { key: SliceKeyTuple; value: StoredSlice };
-  streams: { key: string; value: StreamState };
-}
-
 export interface IndexedDbOutboxOptions extends OutboxOptions {
   /** The IndexedDB database name; tabs using the same name share the pending slices. @default "atomscale-stream" */
   name?: string;
@@ -173,29 +167,6 @@ function upgrade(db: IDBPDatabase<unknown>, oldVersion: number, tx: UpgradeTx): 
       /* already finished */
     }
   });
-}
-
-/**
- * Create (or fill) a database in the version-1 layout with the given slices and streams, then close it:
- * for tests of the upgrade to the current layout. Fails if the database exists at a later version.
- */
-export async function createVersion1OutboxDatabase(
-  name: string,
-  contents: { slices?: StoredSlice[]; streams?: StreamState[] } = {},
-): Promise<void> {
-  requireIndexedDb("createVersion1OutboxDatabase");
-  const db = await openDB<IndexedDbOutboxSchemaV1>(name, 1, {
-    upgrade: (database) => createVersion1(database as IDBPDatabase<unknown>),
-  });
-  try {
-    const tx = db.transaction(["slices", "streams"], "readwrite", { durability: "strict" });
-    const writes: Promise<unknown>[] = [];
-    for (const s of contents.slices ?? []) writes.push(tx.objectStore("slices").put(s));
-    for (const st of contents.streams ?? []) writes.push(tx.objectStore("streams").put(st));
-    await Promise.all([...writes, tx.done]);
-  } finally {
-    db.close();
-  }
 }
 
 type Db = IDBPDatabase<IndexedDbOutboxSchema>;

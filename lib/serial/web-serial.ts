@@ -10,6 +10,7 @@
  */
 import type { SerialSettings, TimedBytes } from "./driver.js";
 import { nowSeconds } from "../types.js";
+import type { Serial, SerialPort, SerialPortInfo } from "./web-serial-api.js";
 
 export type SerialConnectionState = "opening" | "open" | "disconnected" | "reconnecting" | "closed";
 
@@ -62,7 +63,7 @@ export class WebSerialConnection extends EventTarget {
     this.#options = {
       bufferSize: Math.max(8192, options.bufferSize ?? 16384),
       reconnect: options.reconnect ?? true,
-      serial: options.serial ?? (globalThis.navigator as Navigator | undefined)?.serial,
+      serial: options.serial ?? (globalThis.navigator as { serial?: Serial } | undefined)?.serial,
     };
     this.readable = new ReadableStream<TimedBytes>({
       start: (c) => {

@@ -2,7 +2,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, AtomscaleClient, classifyStatus, normalizeTimeseries, parseRetryAfter } from "../../lib/index.js";
+import { AtomscaleClient, normalizeTimeseries } from "../../lib/api/client.js";
+import { ApiError, classifyStatus, parseRetryAfter } from "../../lib/api/errors.js";
 import { BACKENDS, emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
 
 describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) => {

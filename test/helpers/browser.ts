@@ -1,7 +1,7 @@
 /**
  * Test harness: run library code in a real headless Chromium (Debian's /usr/bin/chromium, driven by
- * playwright-core — no browser download), with the browser bundle `dist/browser/atomscale-stream.js`
- * (`npm run build` makes it, from vite.browser.config.ts) loaded into the page as `window.AtomscaleStream`.
+ * playwright-core — no browser download), with the test bundle `dist/test/atomscale-stream.js` (test/browser/bundle.ts:
+ * the published browser bundle's names plus test fixtures; `npm run build` makes it) loaded into the page as `window.AtomscaleStream`.
  *
  *   await withBrowserPage(`${emu.url}/healthz`, (page) =>
  *     page.evaluate(async ({ url, apiKey }) => {
@@ -23,8 +23,8 @@ import { CI, ROOT } from "./emulator.js";
 
 declare global {
   interface Window {
-    /** The browser bundle's exports (lib/index.ts), set by withBrowserPage. */
-    AtomscaleStream: typeof import("../../lib/index.js");
+    /** The test bundle's exports (test/browser/bundle.ts), set by withBrowserPage. */
+    AtomscaleStream: typeof import("../browser/bundle.js");
   }
 }
 
@@ -38,7 +38,7 @@ if (skipBrowser) {
 }
 
 /** The browser bundle that withBrowserPage loads. */
-export const BROWSER_BUNDLE = join(ROOT, "dist/browser/atomscale-stream.js");
+export const BROWSER_BUNDLE = join(ROOT, "dist/test/atomscale-stream.js");
 /** Where screenshots go (git-ignored; made on demand). */
 export const ARTIFACTS_DIR = join(ROOT, "test-artifacts");
 /** The path, on the page's origin, at which the bundle is served to the page. */

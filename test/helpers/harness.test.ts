@@ -77,7 +77,7 @@ describe("runtime harness", () => {
 
     expect(out.userAgent).toMatch(/HeadlessChrome\/\d+/);
     expect(out.origin).toBe(new URL(emu.url).origin);
-    expect(out.exports).toEqual(expect.arrayContaining(["AtomscaleClient", "ApiError", "classifyStatus"]));
+    expect(out.exports).toEqual(expect.arrayContaining(["AtomscaleClient", "ApiError", "TimeseriesStreamer"]));
     expect(out.totalPoints).toBe(3);
     expect(out.values).toEqual(VALUES);
     expect(out.unixTimestampMs).toEqual(TIMESTAMPS.map((t) => t * 1000));

@@ -1,6 +1,7 @@
 /** Outbox capacity while the server is down: writers wait (backpressure), or the drop policies count what they drop. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryOutbox, OutboxFullError, sliceBytes, TimeseriesStreamer, type Reading } from "../../lib/index.js";
+import { MemoryOutbox, OutboxFullError, TimeseriesStreamer, type Reading } from "../../lib/index.js";
+import { sliceBytes } from "../../lib/outbox/outbox.js";
 import { emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { readBack } from "../helpers/readback.js";

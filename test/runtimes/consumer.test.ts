@@ -1,29 +1,32 @@
 /**
- * The built package, imported by name from a separate project, in Node and in Deno:
- * `import { startEmulator } from "atomscale-stream/emulator"` then a stream through AtomscaleClient.
+ * The package as users get it — `npm pack`, installed offline into an empty project together with the
+ * emulator's optional peer packages (Hono, @hono/node-server, PGlite, postgres.js) — imported by name
+ * in Node and in Deno: `import { startEmulator } from "atomscale-stream/emulator"`, then a stream
+ * through AtomscaleClient, read back. `npm run build` first (the tarball is packed from dist/).
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKENDS, CI, freshPostgresDatabase, ROOT } from "../helpers/emulator.js";
+import { installProject, packRepository, removeTemporaries } from "../package/packed.js";
 
 const run = promisify(execFile);
 const DENO = join(ROOT, "node_modules/.bin/deno");
 const hasDeno = existsSync(DENO);
 if (!hasDeno && !CI) console.warn(`Deno suite skipped: ${DENO} is missing (npm install provides it).`);
 
+/** The emulator's packages: optional peer dependencies of atomscale-stream, installed here on purpose. */
+const EMULATOR_PACKAGES = ["hono", "@hono/node-server", "@electric-sql/pglite", "postgres"];
+
 let consumerDir: string;
 beforeAll(async () => {
-  consumerDir = await mkdtemp(join(tmpdir(), "atomscale-consumer-"));
-  await mkdir(join(consumerDir, "node_modules"));
-  await symlink(ROOT, join(consumerDir, "node_modules/atomscale-stream"), "dir");
-  await writeFile(join(consumerDir, "package.json"), JSON.stringify({ type: "module", dependencies: { "atomscale-stream": "*" } }));
+  consumerDir = await installProject(await packRepository(), { with: EMULATOR_PACKAGES });
   await copyFile(join(ROOT, "test/fixtures/consumer.mjs"), join(consumerDir, "consumer.mjs"));
-});
+}, 300_000);
+afterAll(removeTemporaries);
 
 async function consume(command: string, args: string[], databaseUrl?: string) {
   const { stdout } = await run(command, args, {
@@ -54,8 +57,32 @@ describe.each(BACKENDS)("the package imported by name, emulator on %s", (backend
 
   it.skipIf(!hasDeno && !CI)("works in Deno", async () => {
     expect(hasDeno, `Deno is required under CI: ${DENO} is missing`).toBe(true);
-    const out = await withDatabase((url) => consume(DENO, ["run", "-A", "--node-modules-dir=manual", "consumer.mjs"], url));
+    const out = await withDatabase((url) => consume(DENO, ["run", "-A", "consumer.mjs"], url));
     expect(out).toMatchObject({ ...expected, database: backend });
     expect(String(out.runtime)).toMatch(/^deno \d+\.\d+/);
+  });
+});
+
+describe("the installed command line, with the emulator's packages", () => {
+  it("npx atomscale-stream serve runs the emulator and serves the demo page from the package", async () => {
+    const child = spawn(process.execPath, [join(consumerDir, "node_modules/.bin/atomscale-stream"), "serve", "--memory", "--port", "0"], {
+      cwd: consumerDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (out += s));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toMatch(/Demo page: \S+/);
+      const url = /listening on (\S+)/.exec(out)![1]!;
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
   });
 });
