@@ -12,7 +12,6 @@ export type { TimedLine, TimedFrame, LineSplitterOptions, DelimiterSplitterOptio
 export { DriverConfigError } from "./driver-error.js";
 export { EnvelopeFramer } from "./envelope-framer.js";
 export type { EnvelopeFramerOptions, FrameMeasure } from "./envelope-framer.js";
-export { sqmCrc, modbusCrc, xorBcc, sum8 } from "./checksums.js";
 export { DRIVERS, getDriver, MODBUS_DATA_TYPES } from "./instruments/index.js";
 export { createSimulator, SIMULATOR_IDS, simulatorDriverOptions } from "./simulators.js";
 export type { SimulatorOptions, InstrumentSimulator, ProducedValue } from "./simulators.js";
