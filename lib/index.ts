@@ -6,8 +6,12 @@ export type { ErrorClassification } from "./api/errors.js";
 export type * from "./api/types.js";
 export type * as Wire from "./api/wire.js";
 
-export { TimeseriesStreamer, StreamClosedError } from "./streamer.js";
+export { TimeseriesStreamer, StreamClosedError, UnsentDataError } from "./streamer.js";
 export type {
+  TimeseriesStreamerEventMap,
+  ForeignStream,
+  UnverifiedSlice,
+  ChannelPointsInput,
   TimeseriesStreamerOptions,
   InitializeOptions,
   PushParams,
@@ -36,6 +40,7 @@ export type {
   NewSlice,
   QuarantineInfo,
   DropRecord,
+  QueuedInitialize,
 } from "./outbox/outbox.js";
 export { MemoryOutbox } from "./outbox/memory.js";
 export { IndexedDbOutbox, OutboxQuotaError, INDEXEDDB_SCHEMA_VERSION, createVersion1OutboxDatabase } from "./outbox/indexeddb.js"; export type { IndexedDbOutboxOptions, OutboxQuotaDetails } from "./outbox/indexeddb.js";
