@@ -223,7 +223,7 @@ describe("fault proxy in front of the emulator", () => {
     expect(new Set(first.chunkKinds).size).toBeGreaterThanOrEqual(4);
 
     // What the client saw matches the fault applied.
-    const expectedOutcome: Record<FaultKind, string> = { pass: "200", delay: "200", drop: "network error", "lose-response": "network error", status: "" };
+    const expectedOutcome: Record<FaultKind, string> = { pass: "200", delay: "200", drop: "network error", "lose-response": "network error", status: "", late: "network error" };
     first.chunkKinds.forEach((k, i) => {
       if (k === "status") expect(["503", "429"]).toContain(first.outcomes[i]);
       else expect(first.outcomes[i]).toBe(expectedOutcome[k]);
