@@ -254,13 +254,16 @@ export class TimeseriesStreamer extends EventTarget {
     }
     // Offline: the initialize waits in the outbox (durably where the outbox is durable), with the readings.
     const dataId = localStreamId();
-    await this.outbox.putStream({ ...this.#newState(dataId, this.pointsPerChunk), platformDataId: undefined, pendingInitialize: init });
-    this.#log("info", `the platform is not reachable: stream ${dataId} started offline; its initialize is queued`);
+    const recorded = this.outbox.putStream({ ...this.#newState(dataId, this.pointsPerChunk), platformDataId: undefined, pendingInitialize: init });
     if (travelling) {
-      // The last request may still reach the platform: no second one is sent until it settles.
+      // The last request may still reach the platform: no second one is sent until it settles (claimed
+      // before the state is written, so the uploader never starts its own meanwhile).
       const request = travelling;
-      this.#uploader.adoptInitialize(dataId, request.then((created) => this.#recordCreated(dataId, created)));
-    } else this.#uploader.kick();
+      this.#uploader.adoptInitialize(dataId, recorded.then(() => request).then((created) => this.#recordCreated(dataId, created)));
+    }
+    await recorded;
+    this.#log("info", `the platform is not reachable: stream ${dataId} started offline; its initialize is queued`);
+    this.#uploader.kick();
     return dataId;
   }
 
