@@ -389,16 +389,17 @@ export class Uploader {
     if (!(error instanceof ApiError) || error.classification !== "transient") return;
     const keys = sent.map(keyString);
     if (error.status === undefined && !neverSent(error)) this.#hold(keys, this.#o.inDoubtMs);
-    if (sent.length > 1) {
-      const splitAfter = this.#o.splitAfter ?? 3;
-      let split = false;
-      for (const k of keys) {
-        const n = (this.#strikes.get(k) ?? 0) + 1;
-        this.#strikes.set(k, n);
-        if (n >= splitAfter) split = true;
-      }
-      if (split) for (const k of keys) this.#solo.add(k);
+    const splitAfter = this.#o.splitAfter ?? 3;
+    let strikes = 0;
+    for (const k of keys) {
+      const n = (this.#strikes.get(k) ?? 0) + 1;
+      this.#strikes.set(k, n);
+      strikes = Math.max(strikes, n);
     }
+    if (strikes < splitAfter) return;
+    if (sent.length > 1) for (const k of keys) this.#solo.add(k);
+    // Keys that keep failing back off on their own, so they cannot take every slot of the window from the rest.
+    this.#hold(keys, retryDelay(undefined, strikes - splitAfter + 1, this.#o.retry, this.#o.random));
   }
 
   /** Slices the storage could not read just now: retried after a backoff, reported as transient errors. */

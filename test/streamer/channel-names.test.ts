@@ -58,7 +58,7 @@ describe("channel names", () => {
     }
     const quarantined: unknown[] = [];
     s.addEventListener("quarantine", (e) => quarantined.push(e.detail));
-    await ReadableStream.from([readings]).pipeTo(s.writable(dataId, { maxLatencyMs: 0 }));
+    await new ReadableStream<Reading[]>({ start: (c) => { c.enqueue(readings); c.close(); } }).pipeTo(s.writable(dataId, { maxLatencyMs: 0 }));
     expect(quarantined).toEqual([]);
     expect(s.stats(dataId)).toMatchObject({ state: "finalized", acceptedPoints: 27 * PROTO_NAMES.length, ackedPoints: 27 * PROTO_NAMES.length, quarantined: 0 });
     await expectExact(emu, dataId, expected);
