@@ -46,6 +46,9 @@ interface Counters {
 
 const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
 
+/** The fields of a stream's state that say who it is on the platform. */
+const IDENTITY = ["platformDataId", "streamPrefix", "pendingInitialize", "initializeError"] as const;
+
 /**
  * Stream instrument readings to Atomscale.
  *
@@ -71,6 +74,8 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #adopt: boolean;
   readonly #counters = new Map<string, Counters>();
   readonly #ledgers = new Map<string, Ledger>();
+  /** The platform identity of streams whose state this streamer changed (see #writeState). */
+  readonly #identity = new Map<string, Partial<StreamState>>();
   readonly #writables = new Map<string, UploadStream>();
   /** How to seal each open writable's chunks into the outbox, by stream. */
   readonly #sealers = new Map<string, () => Promise<void>>();
@@ -285,7 +290,7 @@ export class TimeseriesStreamer extends EventTarget {
     } catch (cause) {
       const what = init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
       const error = new Error(
-        `Stream ${dataId} was created, but ${what} failed: ${(cause as Error).message} The stream is usable; link the sample later, or finalize the stream.`,
+        `Stream ${dataId} was created, but ${what} failed: ${(cause as Error).message} The stream is usable; link the sample or attach the tags later, or finalize the stream.`,
         { cause },
       );
       throw Object.assign(error, { dataId });
@@ -684,10 +689,17 @@ export class TimeseriesStreamer extends EventTarget {
     return ledger;
   }
 
-  /** Write a stream's state with changes, from its current record (never a stale copy), with its ledger. */
+  /**
+   * Write a stream's state with changes, from its current record, with its ledger. Changes to the stream's
+   * identity on the platform are also kept in memory at once, so a write of the stream's slices already
+   * on its way (which carries the state it saw) cannot undo them.
+   */
   #writeState(dataId: string, changes: Partial<StreamState>): Promise<void> {
+    const identity: Partial<StreamState> = { ...this.#identity.get(dataId) };
+    for (const key of IDENTITY) if (key in changes) Object.assign(identity, { [key]: changes[key] });
+    this.#identity.set(dataId, identity);
     const current = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
-    const next: StreamState = { ...current, ...changes, updatedAt: Date.now() };
+    const next: StreamState = { ...current, ...identity, ...changes, updatedAt: Date.now() };
     if (this.#verify) next.ledger = this.#ledgerFor(dataId).toStored();
     return this.outbox.putStream(next);
   }
@@ -702,7 +714,7 @@ export class TimeseriesStreamer extends EventTarget {
     if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(ownEntry(next, ch) ?? 0, n);
     const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
     const counters = this.#countersFor(dataId);
-    const written: StreamState = { ...state, nextChunkIndex: next, updatedAt: Date.now() };
+    const written: StreamState = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
     if (this.#verify) {
       const ledger = this.#ledgerFor(dataId);
       for (const s of slices) ledger.set(s.channel, s.chunkIndex, s.values.length);
