@@ -6,12 +6,13 @@
  * the platform is unreachable: its initialize waits in the outbox with its readings.
  */
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
-import { ApiError, type ErrorClassification } from "./api/errors.js";
-import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkStreamName, checkTags, checkUnits, InvalidInputError } from "./input.js";
+import type { ErrorClassification } from "./api/errors.js";
+import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
-import type { BaseOutbox, NewSlice, QueuedInitialize, QuarantineInfo, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
+import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
 import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
-import { createStream, linkStream, localStreamId, type Clients, type Created } from "./streamer/platform-initialize.js";
+import { StreamInitializer } from "./streamer/initializer.js";
+import type { Clients } from "./streamer/platform-initialize.js";
 import type {
   ChannelPointsInput,
   FinalizeOptions,
@@ -28,9 +29,10 @@ import type {
 } from "./streamer/types.js";
 import { UploadStream, type UploadStreamOptions } from "./streams/upload-stream.js";
 import { channelRecord, keyString, ownEntry, type Slice } from "./types.js";
-import { describeMismatch, sameEndpoint } from "./upload/endpoint.js";
+import { sameEndpoint } from "./upload/endpoint.js";
+import { foreignStreams } from "./streamer/foreign.js";
 import { Ledger } from "./upload/ledger.js";
-import { retryDelay, retryOptions, type RetryOptions } from "./upload/retry.js";
+import { retryOptions, type RetryOptions } from "./upload/retry.js";
 import { platformId, Uploader } from "./upload/uploader.js";
 
 export { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
@@ -65,11 +67,11 @@ export class TimeseriesStreamer extends EventTarget {
   /** Resolves once the outbox is open and recovery of what it held has started. */
   readonly ready: Promise<void>;
   readonly #uploader: Uploader;
+  readonly #initializer: StreamInitializer;
   readonly #clients = new Map<StreamPrefix, AtomscaleClient>();
   readonly #clientOptions: ConstructorParameters<typeof AtomscaleClient>[0];
   readonly #forcedPrefix: StreamPrefix | undefined;
   readonly #retry: Required<RetryOptions>;
-  readonly #initializeTimeoutMs: number;
   readonly #verify: boolean;
   readonly #adopt: boolean;
   readonly #counters = new Map<string, Counters>();
@@ -106,7 +108,6 @@ export class TimeseriesStreamer extends EventTarget {
     };
     this.client = this.#clientOf(options.streamPrefix ?? "/tool-state");
     this.#retry = retryOptions(options.retry);
-    this.#initializeTimeoutMs = initializeTimeoutMs;
     this.#verify = options.verify ?? true;
     this.#adopt = options.adoptPending ?? false;
     this.outbox = options.outbox ?? new MemoryOutbox();
@@ -125,7 +126,7 @@ export class TimeseriesStreamer extends EventTarget {
       inDoubtMs,
       verify: this.#verify,
       ours: (state) => this.#ours(state),
-      initialize: (state) => this.#sendQueuedInitialize(state.dataId),
+      initialize: (state) => this.#initializer.sendQueued(state.dataId),
       events: {
         acked: (dataId, slices) => this.#acked(dataId, slices),
         failed: (error, info) => {
@@ -169,6 +170,20 @@ export class TimeseriesStreamer extends EventTarget {
         },
         settled: () => this.#settled(),
       },
+    });
+    this.#initializer = new StreamInitializer({
+      outbox: this.outbox,
+      pointsPerChunk: ppc,
+      retry: this.#retry,
+      timeoutMs: initializeTimeoutMs,
+      prefixes: () => this.#prefixes(),
+      clientOf: (prefix) => this.#clientOf(prefix),
+      newState: (dataId, pointsPerChunk) => this.#newState(dataId, pointsPerChunk),
+      writeState: (dataId, changes) => this.#writeState(dataId, changes),
+      adopt: (dataId, travelling) => this.#uploader.adoptInitialize(dataId, travelling),
+      kick: () => this.#uploader.kick(),
+      log: (level, message) => this.#log(level, message),
+      emit: (type, detail) => this.#emit(type, detail),
     });
     const unsubscribe = this.outbox.on((e) => {
       if (e.type === "drop") {
@@ -226,50 +241,7 @@ export class TimeseriesStreamer extends EventTarget {
    */
   async initialize(options: InitializeOptions = {}): Promise<string> {
     await this.ready;
-    const physicalSample = options.physicalSample?.trim() || undefined;
-    const projectId = options.projectId?.trim() || undefined;
-    if (options.synthSourceId !== undefined && !Number.isSafeInteger(options.synthSourceId)) {
-      throw new InvalidInputError("synthSourceId", options.synthSourceId, "must be a whole number (a growth instrument id)");
-    }
-    checkStreamName(options.streamName);
-    checkTags(options.tags);
-    if (physicalSample) checkStreamName(physicalSample, "physicalSample");
-    const init: QueuedInitialize = {
-      pointsPerChunk: this.pointsPerChunk,
-      streamName: options.streamName ?? null,
-      synthSourceId: options.synthSourceId ?? null,
-      projectId: projectId ?? null,
-      physicalSample: physicalSample ?? null,
-      tags: options.tags ?? [],
-      created: false,
-    };
-    const deadline = Date.now() + this.#initializeTimeoutMs;
-    let travelling: Promise<Created> | undefined;
-    for (let attempt = 1; ; attempt++) {
-      travelling = createStream(this.#prefixes(), init);
-      const outcome = await settleBy(travelling, deadline);
-      if (outcome === undefined) break; // still travelling: adopted below
-      if ("value" in outcome) return this.#initializedOnline(outcome.value, init);
-      const error = outcome.error;
-      if (!(error instanceof ApiError && error.classification === "transient")) throw error;
-      travelling = undefined;
-      const wait = retryDelay(error, attempt, this.#retry);
-      if (Date.now() + wait >= deadline) break;
-      await new Promise((r) => setTimeout(r, wait));
-    }
-    // Offline: the initialize waits in the outbox (durably where the outbox is durable), with the readings.
-    const dataId = localStreamId();
-    const recorded = this.outbox.putStream({ ...this.#newState(dataId, this.pointsPerChunk), platformDataId: undefined, pendingInitialize: init });
-    if (travelling) {
-      // The last request may still reach the platform: no second one is sent until it settles (claimed
-      // before the state is written, so the uploader never starts its own meanwhile).
-      const request = travelling;
-      this.#uploader.adoptInitialize(dataId, recorded.then(() => request).then((created) => this.#recordCreated(dataId, created)));
-    }
-    await recorded;
-    this.#log("info", `the platform is not reachable: stream ${dataId} started offline; its initialize is queued`);
-    this.#uploader.kick();
-    return dataId;
+    return this.#initializer.initialize(options);
   }
 
   /**
@@ -279,65 +251,6 @@ export class TimeseriesStreamer extends EventTarget {
   platformDataId(dataId: string): string | undefined {
     const state = this.outbox.getStream(dataId);
     return state ? platformId(state, dataId) : undefined;
-  }
-
-  async #initializedOnline(created: Created, init: QueuedInitialize): Promise<string> {
-    const { dataId, prefix } = created;
-    await this.outbox.putStream({ ...this.#newState(dataId, this.pointsPerChunk), streamPrefix: prefix, platformDataId: dataId });
-    this.#log("info", `stream ${dataId} initialized on ${prefix} (${this.pointsPerChunk} points per chunk)`);
-    try {
-      await linkStream(this.#clientOf(prefix), dataId, init);
-    } catch (cause) {
-      const what = init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
-      const error = new Error(
-        `Stream ${dataId} was created, but ${what} failed: ${(cause as Error).message} The stream is usable; link the sample or attach the tags later, or finalize the stream.`,
-        { cause },
-      );
-      throw Object.assign(error, { dataId });
-    }
-    return dataId;
-  }
-
-  /** The platform created a stream started offline: record its id and prefix (the link and tags remain). */
-  async #recordCreated(dataId: string, created: Created): Promise<void> {
-    const state = this.outbox.getStream(dataId);
-    if (!state || state.platformDataId !== undefined || !state.pendingInitialize) return;
-    await this.#writeState(dataId, {
-      platformDataId: created.dataId,
-      streamPrefix: created.prefix,
-      pendingInitialize: { ...state.pendingInitialize, created: true },
-    });
-    this.#log("info", `stream ${dataId} is ${created.dataId} on the platform (${created.prefix})`);
-    this.#emit("initialized", { dataId, platformDataId: created.dataId });
-  }
-
-  /** The uploader's task for a queued initialize: create (if not yet), then link and tag. */
-  async #sendQueuedInitialize(dataId: string): Promise<void> {
-    let state = this.outbox.getStream(dataId);
-    const init = state?.pendingInitialize;
-    if (!state || !init) return;
-    try {
-      if (!init.created || state.platformDataId === undefined) {
-        await this.#recordCreated(dataId, await createStream(this.#prefixes(), init));
-        state = this.outbox.getStream(dataId)!;
-      }
-    } catch (error) {
-      if (error instanceof ApiError && error.classification !== "permanent") throw error;
-      const info = refusal(error);
-      await this.#writeState(dataId, { initializeError: info });
-      this.#log("error", `the platform refused the queued initialize of ${dataId}: ${info.message} Its slices stay in the outbox.`);
-      this.#emit("error", { error, dataId, classification: "permanent" });
-      return;
-    }
-    try {
-      await linkStream(this.#clientOf(state.streamPrefix), state.platformDataId!, init);
-    } catch (error) {
-      if (error instanceof ApiError && error.classification !== "permanent") throw error;
-      // The data is not held back by a link the platform refuses: reported, then the stream goes on.
-      this.#log("error", `stream ${dataId}: linking the sample or attaching tags failed: ${(error as Error).message}`);
-      this.#emit("error", { error, dataId, classification: "permanent" });
-    }
-    await this.#writeState(dataId, { pendingInitialize: undefined });
   }
 
   /** Accept one channel's slice at `chunkIndex`; resolves once it is in the outbox (sending follows). */
@@ -500,7 +413,7 @@ export class TimeseriesStreamer extends EventTarget {
 
     if (options.force) {
       await this.#until(() => this.#uploader.inFlight(dataId) === 0 && !this.#uploader.isFinalizing(dataId));
-      if (platformId(this.outbox.getStream(dataId), dataId) === undefined) await this.#sendQueuedInitialize(dataId);
+      if (platformId(this.outbox.getStream(dataId), dataId) === undefined) await this.#initializer.sendQueued(dataId);
       state = this.outbox.getStream(dataId)!;
       const id = platformId(state, dataId);
       if (id === undefined) {
@@ -636,16 +549,7 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   #foreign(): { streams: ForeignStream[]; slices: number } {
-    const streams: ForeignStream[] = [];
-    let slices = 0;
-    for (const state of this.outbox.streams()) {
-      if (this.#ours(state) || state.phase === "finalized") continue;
-      const pendingSlices = this.outbox.pendingCount(state.dataId);
-      if (pendingSlices === 0 && state.phase !== "closing" && !state.pendingInitialize) continue;
-      slices += pendingSlices;
-      streams.push({ dataId: state.dataId, endpoint: state.endpoint, phase: state.phase, pendingSlices, reason: describeMismatch(state.endpoint, this.client.endpoint) });
-    }
-    return { streams, slices };
+    return foreignStreams(this.outbox, (state) => this.#ours(state), this.client.endpoint);
   }
 
   #reportForeign(): void {
@@ -804,29 +708,6 @@ export class TimeseriesStreamer extends EventTarget {
 
 function toSlice(channel: string, chunkIndex: number, timestamps: ArrayLike<number>, values: ArrayLike<number>, units?: string): Slice {
   return { channel, chunkIndex, timestamps: Array.from(timestamps), values: Array.from(values), units, complete: true };
-}
-
-/** Why the platform refused something, as stored in a stream's state. */
-function refusal(error: unknown): QuarantineInfo {
-  const e = error as Partial<ApiError> & Error;
-  return { status: e?.status, code: typeof e?.code === "string" ? e.code : "error", detail: e?.detail, message: e?.message ?? String(error), at: Date.now() };
-}
-
-/** The promise's outcome if it settles before `deadline` (ms epoch), else undefined (it keeps going). */
-function settleBy<T>(promise: Promise<T>, deadline: number): Promise<{ value: T } | { error: unknown } | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ error });
-      },
-    );
-  });
 }
 
 async function* iterate<T>(source: Iterable<T> | AsyncIterable<T> | ReadableStream<T>): AsyncGenerator<T> {

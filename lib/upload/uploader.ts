@@ -10,6 +10,7 @@ import type { AtomscaleClient } from "../api/client.js";
 import { channelRecord, keyString } from "../types.js";
 import type { BaseOutbox, QuarantineInfo, SliceMeta, StoredSlice, StreamState } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "./retry.js";
+import { Holds } from "./holds.js";
 import { RetainedSlices } from "./retained.js";
 import { verifyThenFinalize, type VerifyRecord } from "./finalize.js";
 
@@ -87,10 +88,8 @@ export class Uploader {
   /** Transient failures in a row per key (multi requests): the poison-request split. */
   readonly #strikes = new Map<string, number>();
   readonly #retries = new Map<string, number>();
-  /** Keys left alone until the time given: in doubt after a lost request, held by another uploader, or unreadable for now. */
-  readonly #held = new Map<string, number>();
-  #heldTimer: ReturnType<typeof setTimeout> | undefined;
-  #heldTimerAt = Infinity;
+  /** Keys left alone for a while: in doubt after a lost request, held by another uploader, unreadable for now, backing off. */
+  readonly #holds = new Holds(() => this.kick());
   readonly #retained: RetainedSlices;
   readonly #verify = new Map<string, VerifyRecord>();
   #active = 0;
@@ -134,10 +133,7 @@ export class Uploader {
 
   /** Keys of a stream held in doubt right now (their last request's fate is unknown). */
   inDoubt(dataId: string): number {
-    const now = Date.now();
-    let n = 0;
-    for (const [k, until] of this.#held) if (until > now && k.startsWith(`${dataId}\u0000`)) n++;
-    return n;
+    return this.#holds.count(`${dataId}\u0000`);
   }
 
   retries(dataId: string): number {
@@ -196,7 +192,7 @@ export class Uploader {
     this.#closed = true;
     this.#unsubscribe();
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
-    if (this.#heldTimer) clearTimeout(this.#heldTimer);
+    this.#holds.close();
     this.#setState("closed");
   }
 
@@ -230,26 +226,8 @@ export class Uploader {
     }
   }
 
-  /** Leave keys alone for `ms`; the uploader looks again when the earliest hold ends. */
   #hold(keys: string[], ms: number): void {
-    const until = Date.now() + ms;
-    for (const k of keys) this.#held.set(k, Math.max(this.#held.get(k) ?? 0, until));
-    if (until < this.#heldTimerAt) {
-      if (this.#heldTimer) clearTimeout(this.#heldTimer);
-      this.#heldTimerAt = until;
-      this.#heldTimer = setTimeout(() => {
-        this.#heldTimer = undefined;
-        this.#heldTimerAt = Infinity;
-        const now = Date.now();
-        let next = Infinity;
-        for (const [k, t] of this.#held) {
-          if (t <= now) this.#held.delete(k);
-          else next = Math.min(next, t);
-        }
-        if (next < Infinity) this.#hold([], next - now);
-        this.kick();
-      }, Math.max(0, ms));
-    }
+    this.#holds.hold(keys, ms);
   }
 
   #pick(): Task | undefined {
@@ -268,12 +246,7 @@ export class Uploader {
     // turn. Scans stop at the first sendable slice from either end, so a backlog costs nothing per pick.
     const now = Date.now();
     const sendable = (k: string, m: SliceMeta): boolean => {
-      if (m.quarantined || this.#inFlight.has(k)) return false;
-      const until = this.#held.get(k);
-      if (until !== undefined) {
-        if (until > now) return false;
-        this.#held.delete(k);
-      }
+      if (m.quarantined || this.#inFlight.has(k) || this.#holds.held(k, now)) return false;
       const state = outbox.getStream(m.dataId);
       return this.#o.ours(state) && state?.phase !== "finalized" && platformId(state, m.dataId) !== undefined;
     };
