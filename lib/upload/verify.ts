@@ -52,10 +52,12 @@ export function compareReadBack(ledger: Ledger, back: Timeseries | null, retaine
       if (firstBad !== undefined || !sameAt(mine, values, times, offset)) firstBad ??= chunkIndex;
     }
     if (firstBad === undefined && values.length === expected) continue;
-    const firstChunk = firstBad ?? firstUnheld ?? 0;
+    // A count that differs may come from any chunk not held here before the first visible difference.
+    const countOff = values.length !== expected && firstUnheld !== undefined && (firstBad === undefined || firstUnheld < firstBad);
+    const firstChunk = countOff ? firstUnheld! : (firstBad ?? firstUnheld ?? 0);
     const diff: ChannelDifference = { channel, expectedPoints: expected, serverPoints: values.length, firstChunk };
     differing.push(diff);
-    const again = held ? [...held.values()].filter((s) => s.chunkIndex >= firstChunk) : [];
+    const again = held ? [...held.values()].filter((s) => s.chunkIndex >= Math.min(firstChunk, firstBad ?? Infinity)) : [];
     resend.push(...again);
     // Repairable only when every chunk from the first difference on is still held here.
     let repairable = again.length > 0;
