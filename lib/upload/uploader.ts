@@ -184,7 +184,12 @@ export class Uploader {
     this.#gateUntil = 0;
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
     this.#gateTimer = undefined;
-    for (const v of this.#verify.values()) v.gaveUp = undefined;
+    // A verification that gave up gets a fresh set of rounds.
+    for (const v of this.#verify.values()) {
+      if (v.gaveUp === undefined) continue;
+      v.gaveUp = undefined;
+      v.rounds = 0;
+    }
     this.kick();
   }
 
