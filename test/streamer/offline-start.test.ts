@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TimeseriesStreamer } from "../../lib/index.js";
+import { DENO, skipDeno } from "../helpers/deno.js";
 import { emulatorOn, ROOT, type RunningEmulator } from "../helpers/emulator.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { expectExact, pipelineStatus, T0, type Points } from "./exact.js";
@@ -104,12 +105,13 @@ describe("offline start", () => {
     proxy.setPolicy(undefined);
   }, 120_000);
 
-  it("a crash before the platform was ever reached loses nothing: the next process on the FileOutbox finishes", async () => {
+  it.each(["node", "deno"] as const)("%s: a crash before the platform was ever reached loses nothing: the next process on the FileOutbox finishes", async (runtime) => {
+    if (runtime === "deno" && skipDeno) return;
     proxy.setPolicy(undefined);
     proxy.setOutage(true);
     const dir = await mkdtemp(join(tmpdir(), "offline-crash-"));
     const env = { API_KEY: emu.apiKey, ENDPOINT: proxy.url, DIR: dir, POINTS: "400" };
-    const producer = runFixture({ ...env, MODE: "produce" });
+    const producer = runFixture(runtime, { ...env, MODE: "produce" });
     const started = await producer.waitFor((l) => "dataId" in l);
     expect(started.dataId).toMatch(/^local-/);
     expect(started.platformDataId).toBeNull();
@@ -118,7 +120,7 @@ describe("offline start", () => {
     await producer.kill();
 
     proxy.setOutage(false);
-    const recover = runFixture({ ...env, MODE: "recover", DATA_ID: started.dataId as string });
+    const recover = runFixture(runtime, { ...env, MODE: "recover", DATA_ID: started.dataId as string });
     const done = (await recover.waitFor((l) => "done" in l, 90_000)) as { platformDataId: string; stats: Record<string, unknown> };
     expect(await recover.exit).toBe(0);
     expect(done.stats).toMatchObject({ state: "finalized", pendingSlices: 0, initialize: "done", verify: "agreed" });
@@ -128,8 +130,10 @@ describe("offline start", () => {
   }, 180_000);
 });
 
-function runFixture(env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(ROOT, "test/streamer/fixtures/offline-process.mjs")], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function runFixture(runtime: "node" | "deno", env: Record<string, string>) {
+  const script = join(ROOT, "test/streamer/fixtures/offline-process.mjs");
+  const [cmd, args] = runtime === "node" ? [process.execPath, [script]] : [DENO, ["run", "-A", "--node-modules-dir=manual", script]];
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: Array<Record<string, unknown>> = [];
   let err = "";
   let buf = "";
