@@ -253,6 +253,14 @@ export class TimeseriesStreamer extends EventTarget {
     return state ? platformId(state, dataId) : undefined;
   }
 
+  /**
+   * The client a stream's requests go through: its endpoint and the path prefix it was created on (for
+   * reading it back, e.g. `pollTimeseries(streamer.clientFor(id), streamer.platformDataId(id)!)`).
+   */
+  clientFor(dataId: string): AtomscaleClient {
+    return this.#clientOf(this.outbox.getStream(dataId)?.streamPrefix ?? this.client.streamPrefix);
+  }
+
   /** Accept one channel's slice at `chunkIndex`; resolves once it is in the outbox (sending follows). */
   async push(dataId: string, params: PushParams): Promise<void> {
     checkDataId(dataId);

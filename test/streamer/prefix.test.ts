@@ -22,6 +22,7 @@ describe.each(BACKENDS)("stream prefix on %s", (backend) => {
     const s = new TimeseriesStreamer({ apiKey: emu.apiKey, endpoint: emu.url, pointsPerChunk: 10 });
     const dataId = await s.initialize({ streamName: `only ${prefix}` });
     expect(s.outbox.getStream(dataId)?.streamPrefix).toBe(prefix);
+    expect(s.clientFor(dataId).streamPrefix).toBe(prefix);
     const points: Points = Array.from({ length: 35 }, (_, i) => [T0 + i * 0.25, i * 3]);
     await s.run(dataId, {
       channelName: "T",
@@ -34,6 +35,7 @@ describe.each(BACKENDS)("stream prefix on %s", (backend) => {
     expect(result).toMatchObject({ status: "finalized", unsent: [], quarantined: [], corrupt: [], unverified: [] });
     expect(s.stats(dataId)).toMatchObject({ verify: "agreed", state: "finalized" });
     await expectExact(emu, dataId, new Map([["T", points]]), prefix);
+    expect((await s.clientFor(dataId).getTimeseries(dataId))?.properties.T?.values).toEqual(points.map((p) => p[1]));
     expect(await pipelineStatus(emu, dataId)).toBe("success");
     // the other prefix is not served there
     const res = await fetch(`${emu.url}${other}/${dataId}/timeseries/`, { headers: { "X-API-KEY": emu.apiKey } });
