@@ -72,11 +72,21 @@ export function compareReadBack(ledger: Ledger, back: Timeseries | null, retaine
   return { ok: differing.length === 0, resend, unrepairable, differing };
 }
 
+/**
+ * The same value as stored by a platform: equal, or within single precision's rounding (a store of
+ * 32-bit floats must not make every verification fail; a different point differs by far more).
+ */
+function closeEnough(stored: number | null | undefined, sent: number): boolean {
+  if (stored === sent) return true;
+  if (typeof stored !== "number") return false;
+  return Math.abs(stored - sent) <= 1e-6 * Math.max(Math.abs(stored), Math.abs(sent), Number.MIN_VALUE);
+}
+
 /** The slice's points sit on the server at `offset`: same values, same times to the millisecond. */
 function sameAt(slice: StoredSlice, values: ReadonlyArray<number | null>, times: ReadonlyArray<number | string | null>, offset: number): boolean {
   if (offset + slice.values.length > values.length) return false;
   for (let i = 0; i < slice.values.length; i++) {
-    if (values[offset + i] !== slice.values[i]) return false;
+    if (!closeEnough(values[offset + i], slice.values[i]!)) return false;
     const t = Number(times[offset + i]);
     if (times.length > 0 && !(Math.abs(t - slice.timestamps[i]! * 1000) <= 1)) return false;
   }

@@ -75,6 +75,15 @@ describe("compareReadBack", () => {
     expect(out.unrepairable).toEqual([{ channel: "T", expectedPoints: 16, serverPoints: 14, firstChunk: 0 }]);
   });
 
+  it("values stored in single precision still agree; a different value does not", () => {
+    const l = new Ledger();
+    l.set("T", 0, 4);
+    const mine = { ...slice("T", 0, 4), values: [0.1, 1e-7, 300.15, -2.5] };
+    const f32 = (x: number) => Math.fround(x);
+    expect(compareReadBack(l, serverOf([{ ...mine, values: mine.values.map(f32) }]), held([mine])).ok).toBe(true);
+    expect(compareReadBack(l, serverOf([{ ...mine, values: [0.1, 1e-7, 300.16, -2.5] }]), held([mine])).ok).toBe(false);
+  });
+
   it("a missing channel or a null read-back differs; a channel the ledger does not know is ignored", () => {
     const l = new Ledger();
     l.set("T", 0, 4);
