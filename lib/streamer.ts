@@ -12,6 +12,7 @@ import { MemoryOutbox } from "./outbox/memory.js";
 import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
 import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
+import { outboxReports, uploaderReports } from "./streamer/reporting.js";
 import type { Clients } from "./streamer/platform-initialize.js";
 import type {
   ChannelPointsInput,
@@ -127,49 +128,12 @@ export class TimeseriesStreamer extends EventTarget {
       verify: this.#verify,
       ours: (state) => this.#ours(state),
       initialize: (state) => this.#initializer.sendQueued(state.dataId),
-      events: {
-        acked: (dataId, slices) => this.#acked(dataId, slices),
-        failed: (error, info) => {
-          const level = info.classification === "transient" ? "debug" : "error";
-          this.#log(level, `${error.message}${info.retryInMs !== undefined ? ` Retrying in ${info.retryInMs} ms.` : ""}`);
-          this.#emit("error", {
-            error,
-            dataId: info.dataId,
-            classification: info.classification,
-            retryInMs: info.retryInMs,
-            slices: info.slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })),
-          });
-        },
-        quarantined: (dataId, slices) => {
-          this.#log("error", `quarantined ${slices.length} slice(s) of ${dataId}: ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(", ")}`);
-          this.#emit("quarantine", {
-            dataId,
-            slices: slices.map((s) => ({ channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, ...s.quarantined })),
-          });
-        },
-        verified: (dataId, record) => {
-          const agreed = record.agreed === true;
-          const gaveUp = record.gaveUp !== undefined;
-          const level = gaveUp ? "error" : agreed ? "debug" : "info";
-          this.#log(
-            level,
-            `verify ${dataId}: ${agreed ? "the read-back agrees with what was sent" : gaveUp ? "the read-back still differs; the stream is NOT finalized" : "the read-back differs; sending again"}` +
-              record.differing.map((d) => ` [${d.channel}: ${d.serverPoints} of ${d.expectedPoints} points, from chunk ${d.firstChunk}]`).join(""),
-          );
-          this.#emit("verify", { dataId, rounds: record.rounds, resent: record.resent, agreed, differing: record.differing, gaveUp });
-          this.#settled();
-        },
-        finalized: (state) => {
-          this.#log("info", `stream ${state.dataId} finalized${state.finalizeError ? ` with an error: ${state.finalizeError.message}` : ""}`);
-          this.#emit("state", { dataId: state.dataId, phase: state.phase });
-          this.#settled();
-        },
-        state: (connection) => {
-          this.#log("debug", `uploader ${connection}`);
-          this.#emit("state", { connection });
-        },
+      events: uploaderReports({
+        log: (level, message) => this.#log(level, message),
+        emit: (type, detail) => this.#emit(type, detail),
         settled: () => this.#settled(),
-      },
+        acked: (dataId, slices) => this.#acked(dataId, slices),
+      }),
     });
     this.#initializer = new StreamInitializer({
       outbox: this.outbox,
@@ -185,26 +149,14 @@ export class TimeseriesStreamer extends EventTarget {
       log: (level, message) => this.#log(level, message),
       emit: (type, detail) => this.#emit(type, detail),
     });
-    const unsubscribe = this.outbox.on((e) => {
-      if (e.type === "drop") {
-        this.#log("error", `outbox full: dropped ${e.dropped.length} oldest slice(s)`);
-        // A dropped slice is reported here; the read-back before finalize expects none of its points.
-        for (const d of e.dropped) this.#ledgers.get(d.dataId)?.set(d.channel, d.chunkIndex, 0);
-        this.#emit("error", {
-          error: new Error(`The outbox was full: ${e.dropped.length} oldest slice(s) dropped (overflow "drop-oldest").`),
-          classification: "permanent" as ErrorClassification,
-          dropped: e.dropped,
-        });
-      } else if (e.type === "corrupt") {
-        const byStream = new Map<string, SliceMeta[]>();
-        for (const m of e.slices) byStream.set(m.dataId, [...(byStream.get(m.dataId) ?? []), m]);
-        for (const [dataId, slices] of byStream) {
-          this.#log("error", `the outbox set aside ${slices.length} damaged slice(s) of ${dataId}: ${slices.map((m) => `${m.channel}#${m.chunkIndex}`).join(", ")}`);
-          this.#emit("corrupt", { dataId, slices });
-        }
-      }
-      this.#settled();
+    const report = outboxReports({
+      log: (level, message) => this.#log(level, message),
+      emit: (type, detail) => this.#emit(type, detail),
+      settled: () => this.#settled(),
+      // A dropped slice is reported; the read-back before finalize expects none of its points.
+      dropped: (d) => this.#ledgers.get(d.dataId)?.set(d.channel, d.chunkIndex, 0),
     });
+    const unsubscribe = this.outbox.on(report);
     this.ready = this.outbox.open().then(
       () => {
         // What a previous run accepted and left pending counts as accepted here too.
