@@ -6,8 +6,12 @@
  */
 
 // The streamer (the seed's TimeseriesStreamer) and its types
-export { TimeseriesStreamer, StreamClosedError } from "./streamer.js";
+export { TimeseriesStreamer, StreamClosedError, UnsentDataError } from "./streamer.js";
 export type {
+  TimeseriesStreamerEventMap,
+  ForeignStream,
+  UnverifiedSlice,
+  ChannelPointsInput,
   TimeseriesStreamerOptions,
   InitializeOptions,
   PushParams,
@@ -41,6 +45,7 @@ export type {
   NewSlice,
   QuarantineInfo,
   DropRecord,
+  QueuedInitialize,
 } from "./outbox/outbox.js";
 export { MemoryOutbox } from "./outbox/memory.js";
 

@@ -37,8 +37,16 @@ export function checkDataId(dataId: unknown, field = "dataId"): asserts dataId i
   if (typeof dataId !== "string" || dataId.trim() === "") throw new InvalidInputError(field, dataId, "must be the non-empty data id that initialize() returned");
 }
 
+/** The platform's database cannot hold NUL (U+0000) in text: refused up front, naming the field. */
+export function checkNoNul(text: string, field: string): void {
+  if (text.includes("\u0000")) {
+    throw new InvalidInputError(field, text, "contains a NUL character (U+0000), which the platform cannot store; remove it");
+  }
+}
+
 export function checkChannel(name: unknown, field = "channelName"): asserts name is string {
   if (typeof name !== "string") throw new InvalidInputError(field, name, "must be a string");
+  checkNoNul(name, field);
   // Fast path: UTF-16 length bounds the number of characters from above.
   if (name.length >= 1 && name.length <= MAX_CHANNEL_NAME) return;
   const n = [...name].length;
@@ -53,6 +61,24 @@ export function checkChunkIndex(index: unknown, field = "chunkIndex"): asserts i
 
 export function checkUnits(units: unknown, field = "units"): asserts units is string | undefined {
   if (units !== undefined && units !== null && typeof units !== "string") throw new InvalidInputError(field, units, "must be a string when given");
+  if (typeof units === "string") checkNoNul(units, field);
+}
+
+/** A stream name: text without NUL, when given. */
+export function checkStreamName(name: unknown, field = "streamName"): asserts name is string | undefined {
+  if (name === undefined || name === null) return;
+  if (typeof name !== "string") throw new InvalidInputError(field, name, "must be a string when given");
+  checkNoNul(name, field);
+}
+
+/** Tag names: a list of non-empty strings without NUL. */
+export function checkTags(tags: unknown, field = "tags"): asserts tags is string[] | undefined {
+  if (tags === undefined) return;
+  if (!Array.isArray(tags)) throw new InvalidInputError(field, tags, "must be an array of tag names");
+  tags.forEach((t, i) => {
+    if (typeof t !== "string" || t.trim() === "") throw new InvalidInputError(`${field}[${i}]`, t, "must be a non-empty string");
+    checkNoNul(t, `${field}[${i}]`);
+  });
 }
 
 export function checkTimestamp(t: unknown, field: string): asserts t is number {
@@ -84,6 +110,9 @@ export function checkPoints(
   if (timestamps.length !== values.length) {
     throw new InvalidInputError(vName, values, `must have as many entries as ${tName} (${timestamps.length}), not ${values.length}`);
   }
+  if (values.length === 0) {
+    throw new InvalidInputError(vName, values, "must hold at least one point (the platform rejects an empty slice)");
+  }
   if (maxPoints !== undefined && values.length > maxPoints) {
     throw new InvalidInputError(vName, values, `holds ${values.length} points, more than the stream's pointsPerChunk (${maxPoints})`);
   }
@@ -101,10 +130,10 @@ export function checkReading(r: unknown, index?: number): void {
   if (typeof r === "object" && r !== null) {
     const { channel, t, value, units } = r as Record<string, unknown>;
     if (
-      typeof channel === "string" && channel.length >= 1 && channel.length <= MAX_CHANNEL_NAME &&
+      typeof channel === "string" && channel.length >= 1 && channel.length <= MAX_CHANNEL_NAME && !channel.includes("\u0000") &&
       typeof t === "number" && Number.isFinite(t) && Math.abs(t) < MAX_EPOCH_SECONDS &&
       typeof value === "number" && Number.isFinite(value) &&
-      (units === undefined || typeof units === "string")
+      (units === undefined || (typeof units === "string" && !units.includes("\u0000")))
     ) {
       return;
     }

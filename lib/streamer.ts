@@ -2,129 +2,42 @@
  * TimeseriesStreamer: the seed's API (the Python SDK's TimeseriesStreamer) in TypeScript idiom, over
  * the outbox, the uploader and the streams. Every accepted reading goes to the outbox first; the
  * uploader sends it, retries what is transient, pauses on auth errors, quarantines what the server
- * refuses, and finalizes streams once their slices are acked.
+ * refuses, and verifies then finalizes streams once their slices are acked. A stream can start while
+ * the platform is unreachable: its initialize waits in the outbox with its readings.
  */
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
 import type { ErrorClassification } from "./api/errors.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
-import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamPhase, StreamState } from "./outbox/outbox.js";
+import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
+import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+import { StreamInitializer } from "./streamer/initializer.js";
+import { outboxReports, uploaderReports } from "./streamer/reporting.js";
+import type { Clients } from "./streamer/platform-initialize.js";
+import type {
+  ChannelPointsInput,
+  FinalizeOptions,
+  FinalizeResult,
+  ForeignStream,
+  InitializeOptions,
+  PushMultiParams,
+  PushParams,
+  RunParams,
+  StreamStats,
+  TimeseriesStreamerEventMap,
+  TimeseriesStreamerOptions,
+  UnverifiedSlice,
+} from "./streamer/types.js";
 import { UploadStream, type UploadStreamOptions } from "./streams/upload-stream.js";
-import { keyString, type Slice } from "./types.js";
+import { channelRecord, keyString, ownEntry, type Slice } from "./types.js";
+import { sameEndpoint } from "./upload/endpoint.js";
+import { foreignStreams } from "./streamer/foreign.js";
+import { Ledger } from "./upload/ledger.js";
 import { retryOptions, type RetryOptions } from "./upload/retry.js";
-import { Uploader, type UploaderState } from "./upload/uploader.js";
+import { platformId, Uploader } from "./upload/uploader.js";
 
-export type Verbosity = 0 | 1 | 2 | 3 | 4;
-
-export interface TimeseriesStreamerOptions {
-  /** Sent as X-API-KEY. */
-  apiKey: string;
-  /** @default "https://api.atomscale.ai" */
-  endpoint?: string;
-  /** Points per chunk, sent at initialize and fixed per stream. @default 100 */
-  pointsPerChunk?: number;
-  /** 0 off, 1 errors, 2 info, 3 debug, 4 trace (detailed progress). @default 0 */
-  verbosity?: Verbosity;
-  /** Where pending slices wait. @default new MemoryOutbox() */
-  outbox?: BaseOutbox;
-  /** Requests in flight at once. @default 4 */
-  concurrency?: number;
-  /** Backoff and Retry-After caps. */
-  retry?: RetryOptions;
-  /** A fetch to use instead of the global one. */
-  fetch?: typeof fetch;
-  /** @default "/metrology" */
-  streamPrefix?: StreamPrefix;
-  /** Per-request timeout. @default 30000 */
-  timeoutMs?: number;
-  /** Where log lines go. @default console */
-  logger?: (level: "error" | "info" | "debug" | "trace", message: string) => void;
-}
-
-export interface InitializeOptions {
-  streamName?: string;
-  /** A physical sample's name (matched case-insensitively, created if missing) or UUID (must exist). */
-  physicalSample?: string;
-  /** Growth instrument id (`client.listGrowthInstruments()`). */
-  synthSourceId?: number;
-  /** Project UUID; with a physical sample, the sample is tracked in the project. */
-  projectId?: string;
-}
-
-export interface PushParams {
-  chunkIndex: number;
-  channelName: string;
-  timestamps: ArrayLike<number>;
-  values: ArrayLike<number>;
-  units?: string;
-}
-
-export interface PushMultiParams {
-  chunkIndex: number;
-  channels: Record<string, { timestamps: ArrayLike<number>; values: ArrayLike<number>; units?: string }>;
-}
-
-export type ChunkSource =
-  | Iterable<readonly [ArrayLike<number>, ArrayLike<number>]>
-  | AsyncIterable<readonly [ArrayLike<number>, ArrayLike<number>]>
-  | ReadableStream<readonly [ArrayLike<number>, ArrayLike<number>]>;
-
-export interface RunParams {
-  channelName: string;
-  dataIter: ChunkSource;
-  units?: string;
-  /** Chunk index of the first item. @default 0 */
-  startChunkIndex?: number;
-  /** Wait until the server has everything before resolving. @default true */
-  flush?: boolean;
-}
-
-export interface FinalizeOptions {
-  /** How long to wait for pending slices before deferring the finalize. @default 30000 */
-  timeoutMs?: number;
-  /** Finalize now; return the slices not yet sent (removed from the outbox). @default false */
-  force?: boolean;
-}
-
-export interface FinalizeResult {
-  /** "deferred": slices are still pending; the finalize completes by itself once they are acked. */
-  status: "finalized" | "deferred";
-  /** Slices not on the server: pending ones when deferred (metadata), or with their points when forced. */
-  unsent: Array<SliceMeta | StoredSlice>;
-  /** Slices the server refused, with its reasons. */
-  quarantined: SliceMeta[];
-}
-
-export interface StreamStats {
-  acceptedPoints: number;
-  ackedPoints: number;
-  pendingSlices: number;
-  pendingBytes: number;
-  /** Age of the oldest pending slice, ms (0 when none). */
-  oldestPendingMs: number;
-  inFlight: number;
-  retries: number;
-  quarantined: number;
-  /** The stream's phase, or "unknown" if this streamer has no record of it. */
-  state: StreamPhase | "unknown";
-  /** The uploader's connection state. */
-  connection: UploaderState;
-  /** Slices dropped by an outbox with overflow "drop-oldest" (all streams). */
-  droppedSlices: number;
-  /** Bytes the outbox holds (all streams) and its capacity. */
-  outboxBytes: number;
-  outboxCapacityBytes: number;
-  /** Browser storage usage, quota and persistence (IndexedDbOutbox), when known. */
-  storage?: { usage?: number; quota?: number; persisted?: boolean } | undefined;
-}
-
-export class StreamClosedError extends Error {
-  override readonly name = "StreamClosedError";
-  readonly code = "stream_closed";
-  constructor(readonly dataId: string, readonly phase: StreamPhase) {
-    super(`Stream ${dataId} is ${phase === "closing" ? "being finalized" : "finalized"}: it takes no more data. Initialize a new stream.`);
-  }
-}
+export { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+export type * from "./streamer/types.js";
 
 /** Per-stream counters (in memory; they restart at zero with the process). */
 interface Counters {
@@ -136,6 +49,9 @@ interface Counters {
 
 const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
 
+/** The fields of a stream's state that say who it is on the platform. */
+const IDENTITY = ["platformDataId", "streamPrefix", "pendingInitialize", "initializeError"] as const;
+
 /**
  * Stream instrument readings to Atomscale.
  *
@@ -145,13 +61,24 @@ const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
  * await readings.pipeTo(streamer.writable(dataId));   // or push / pushMulti / run
  */
 export class TimeseriesStreamer extends EventTarget {
+  /** The client of this streamer's endpoint (its default prefix; each stream uses the prefix it was created on). */
   readonly client: AtomscaleClient;
   readonly outbox: BaseOutbox;
   readonly pointsPerChunk: number;
   /** Resolves once the outbox is open and recovery of what it held has started. */
   readonly ready: Promise<void>;
   readonly #uploader: Uploader;
+  readonly #initializer: StreamInitializer;
+  readonly #clients = new Map<StreamPrefix, AtomscaleClient>();
+  readonly #clientOptions: ConstructorParameters<typeof AtomscaleClient>[0];
+  readonly #forcedPrefix: StreamPrefix | undefined;
+  readonly #retry: Required<RetryOptions>;
+  readonly #verify: boolean;
+  readonly #adopt: boolean;
   readonly #counters = new Map<string, Counters>();
+  readonly #ledgers = new Map<string, Ledger>();
+  /** The platform identity of streams whose state this streamer changed (see #writeState). */
+  readonly #identity = new Map<string, Partial<StreamState>>();
   readonly #writables = new Map<string, UploadStream>();
   /** How to seal each open writable's chunks into the outbox, by stream. */
   readonly #sealers = new Map<string, () => Promise<void>>();
@@ -167,14 +94,23 @@ export class TimeseriesStreamer extends EventTarget {
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidInputError("concurrency", concurrency, "must be a whole number ≥ 1");
     const verbosity = options.verbosity ?? 0;
     if (![0, 1, 2, 3, 4].includes(verbosity)) throw new InvalidInputError("verbosity", verbosity, "must be 0, 1, 2, 3 or 4");
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const initializeTimeoutMs = options.initializeTimeoutMs ?? 5000;
+    if (!(initializeTimeoutMs >= 0)) throw new InvalidInputError("initializeTimeoutMs", initializeTimeoutMs, "must be a number of milliseconds ≥ 0");
+    const inDoubtMs = options.inDoubtMs ?? Math.min(timeoutMs, 10_000);
+    if (!(inDoubtMs >= 0)) throw new InvalidInputError("inDoubtMs", inDoubtMs, "must be a number of milliseconds ≥ 0");
     this.pointsPerChunk = ppc;
-    this.client = new AtomscaleClient({
+    this.#forcedPrefix = options.streamPrefix;
+    this.#clientOptions = {
       apiKey: options.apiKey,
       endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
-      streamPrefix: options.streamPrefix ?? "/metrology",
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeoutMs,
       ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    };
+    this.client = this.#clientOf(options.streamPrefix ?? "/tool-state");
+    this.#retry = retryOptions(options.retry);
+    this.#verify = options.verify ?? true;
+    this.#adopt = options.adoptPending ?? false;
     this.outbox = options.outbox ?? new MemoryOutbox();
     const sink =
       options.logger ??
@@ -184,53 +120,43 @@ export class TimeseriesStreamer extends EventTarget {
     };
 
     this.#uploader = new Uploader({
-      client: this.client,
+      clientFor: (state) => this.#clientOf(state?.streamPrefix ?? this.client.streamPrefix),
       outbox: this.outbox,
       concurrency,
-      retry: retryOptions(options.retry),
-      events: {
-        acked: (dataId, slices) => this.#acked(dataId, slices),
-        failed: (error, info) => {
-          const level = info.classification === "transient" ? "debug" : "error";
-          this.#log(level, `${error.message}${info.retryInMs !== undefined ? ` Retrying in ${info.retryInMs} ms.` : ""}`);
-          this.#emit("error", {
-            error,
-            dataId: info.dataId,
-            classification: info.classification,
-            retryInMs: info.retryInMs,
-            slices: info.slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })),
-          });
-        },
-        quarantined: (dataId, slices) => {
-          this.#log("error", `quarantined ${slices.length} slice(s) of ${dataId}: ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(", ")}`);
-          this.#emit("quarantine", {
-            dataId,
-            slices: slices.map((s) => ({ channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, ...s.quarantined })),
-          });
-        },
-        finalized: (state) => {
-          this.#log("info", `stream ${state.dataId} finalized${state.finalizeError ? ` with an error: ${state.finalizeError.message}` : ""}`);
-          this.#emit("state", { dataId: state.dataId, phase: state.phase });
-          this.#settled();
-        },
-        state: (connection) => {
-          this.#log("debug", `uploader ${connection}`);
-          this.#emit("state", { connection });
-        },
+      retry: this.#retry,
+      inDoubtMs,
+      verify: this.#verify,
+      ours: (state) => this.#ours(state),
+      initialize: (state) => this.#initializer.sendQueued(state.dataId),
+      events: uploaderReports({
+        log: (level, message) => this.#log(level, message),
+        emit: (type, detail) => this.#emit(type, detail),
         settled: () => this.#settled(),
-      },
+        acked: (dataId, slices) => this.#acked(dataId, slices),
+      }),
     });
-    const unsubscribe = this.outbox.on((e) => {
-      if (e.type === "drop") {
-        this.#log("error", `outbox full: dropped ${e.dropped.length} oldest slice(s)`);
-        this.#emit("error", {
-          error: new Error(`The outbox was full: ${e.dropped.length} oldest slice(s) dropped (overflow "drop-oldest").`),
-          classification: "permanent" as ErrorClassification,
-          dropped: e.dropped,
-        });
-      }
-      this.#settled();
+    this.#initializer = new StreamInitializer({
+      outbox: this.outbox,
+      pointsPerChunk: ppc,
+      retry: this.#retry,
+      timeoutMs: initializeTimeoutMs,
+      prefixes: () => this.#prefixes(),
+      clientOf: (prefix) => this.#clientOf(prefix),
+      newState: (dataId, pointsPerChunk) => this.#newState(dataId, pointsPerChunk),
+      writeState: (dataId, changes) => this.#writeState(dataId, changes),
+      adopt: (dataId, travelling) => this.#uploader.adoptInitialize(dataId, travelling),
+      kick: () => this.#uploader.kick(),
+      log: (level, message) => this.#log(level, message),
+      emit: (type, detail) => this.#emit(type, detail),
     });
+    const report = outboxReports({
+      log: (level, message) => this.#log(level, message),
+      emit: (type, detail) => this.#emit(type, detail),
+      settled: () => this.#settled(),
+      // A dropped slice is reported; the read-back before finalize expects none of its points.
+      dropped: (d) => this.#ledgers.get(d.dataId)?.set(d.channel, d.chunkIndex, 0),
+    });
+    const unsubscribe = this.outbox.on(report);
     this.ready = this.outbox.open().then(
       () => {
         // What a previous run accepted and left pending counts as accepted here too.
@@ -241,7 +167,11 @@ export class TimeseriesStreamer extends EventTarget {
         }
         const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
         const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
-        if (pending > 0 || closing > 0) this.#log("info", `recovering ${pending} pending slice(s) and ${closing} stream(s) to finalize`);
+        const queued = this.outbox.streams().filter((s) => s.pendingInitialize).length;
+        if (pending > 0 || closing > 0 || queued > 0) {
+          this.#log("info", `recovering ${pending} pending slice(s), ${queued} stream(s) to initialize and ${closing} to finalize`);
+        }
+        this.#reportForeign();
         this.#uploader.kick();
       },
       (error: unknown) => {
@@ -254,50 +184,33 @@ export class TimeseriesStreamer extends EventTarget {
 
   // ---- the seed's API ----
 
-  /** Create a stream on the platform; link a physical sample and track it in a project when asked. */
+  /**
+   * Create a stream on the platform; link a physical sample, track it in a project and attach tags when
+   * asked. When the platform cannot be reached within `initializeTimeoutMs` (network failures, timeouts,
+   * 5xx), the initialize is recorded in the outbox and sent later, before the stream's slices; the id
+   * returned is then a local one (`local-<uuid>`) that every call accepts, and the platform's id follows
+   * (`platformDataId(id)`, event "initialized"). A refused key (401/403) or request (4xx) rejects.
+   */
   async initialize(options: InitializeOptions = {}): Promise<string> {
     await this.ready;
-    const physicalSample = options.physicalSample?.trim() || undefined;
-    const projectId = options.projectId?.trim() || undefined;
-    if (options.synthSourceId !== undefined && !Number.isSafeInteger(options.synthSourceId)) {
-      throw new InvalidInputError("synthSourceId", options.synthSourceId, "must be a whole number (a growth instrument id)");
-    }
-    const { dataId } = await this.client.initializeStream({
-      pointsPerChunk: this.pointsPerChunk,
-      streamName: options.streamName ?? null,
-      synthSourceId: options.synthSourceId ?? null,
-      projectId: projectId ?? null,
-    });
-    await this.outbox.putStream(this.#newState(dataId, this.pointsPerChunk));
-    this.#log("info", `stream ${dataId} initialized (${this.pointsPerChunk} points per chunk)`);
-    if (physicalSample) {
-      try {
-        const sampleId = await this.#resolveSample(physicalSample);
-        await this.client.linkPhysicalSample({ dataIds: [dataId], physicalSampleId: sampleId });
-        if (projectId) await this.client.trackSampleInProject({ projectId, physicalSampleId: sampleId, setActive: true });
-      } catch (cause) {
-        const error = new Error(
-          `Stream ${dataId} was created, but linking physical sample ${JSON.stringify(physicalSample)} failed: ${(cause as Error).message} ` +
-            "The stream is usable; link the sample later, or finalize the stream.",
-          { cause },
-        );
-        throw Object.assign(error, { dataId });
-      }
-    }
-    return dataId;
+    return this.#initializer.initialize(options);
   }
 
-  async #resolveSample(sample: string): Promise<string> {
-    const samples = await this.client.listPhysicalSamples();
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sample)) {
-      const found = samples.find((s) => s.id.toLowerCase() === sample.toLowerCase());
-      if (!found) throw new InvalidInputError("physicalSample", sample, "is a UUID that matches no physical sample of your organization");
-      return found.id;
-    }
-    const lower = sample.toLowerCase();
-    const byName = samples.find((s) => (s.name ?? "").toLowerCase() === lower);
-    if (byName) return byName.id;
-    return (await this.client.createPhysicalSample({ name: sample })).id;
+  /**
+   * The platform's data id of a stream: the same id for a stream created online; for one started
+   * offline, undefined until its initialize has gone through (then also announced by the "initialized" event).
+   */
+  platformDataId(dataId: string): string | undefined {
+    const state = this.outbox.getStream(dataId);
+    return state ? platformId(state, dataId) : undefined;
+  }
+
+  /**
+   * The client a stream's requests go through: its endpoint and the path prefix it was created on (for
+   * reading it back, e.g. `pollTimeseries(streamer.clientFor(id), streamer.platformDataId(id)!)`).
+   */
+  clientFor(dataId: string): AtomscaleClient {
+    return this.#clientOf(this.outbox.getStream(dataId)?.streamPrefix ?? this.client.streamPrefix);
   }
 
   /** Accept one channel's slice at `chunkIndex`; resolves once it is in the outbox (sending follows). */
@@ -313,23 +226,33 @@ export class TimeseriesStreamer extends EventTarget {
     await this.#accept(dataId, [toSlice(params.channelName, params.chunkIndex, params.timestamps, params.values, params.units)]);
   }
 
-  /** Accept several channels' slices sharing `chunkIndex`, all or none; they travel in one request. */
+  /**
+   * Accept several channels' slices sharing `chunkIndex`, all or none; they travel in one request.
+   * Channels without points are left out (the platform rejects an empty slice); all empty is an error.
+   */
   async pushMulti(dataId: string, params: PushMultiParams): Promise<void> {
     checkDataId(dataId);
     await this.ready;
     const state = this.#openState(dataId);
     checkChunkIndex(params?.chunkIndex);
     const channels = params.channels;
-    if (typeof channels !== "object" || channels === null || Object.keys(channels).length === 0) {
+    if (typeof channels !== "object" || channels === null) {
       throw new InvalidInputError("channels", channels, "must map one or more channel names to { timestamps, values, units? }");
     }
+    // Own entries only (or a Map's): `__proto__`, `constructor` … are channel names like any other.
+    const entries: Array<[string, ChannelPointsInput]> = channels instanceof Map ? [...channels] : Object.entries(channels);
     const slices: Slice[] = [];
-    for (const [name, points] of Object.entries(channels)) {
+    for (const [name, points] of entries) {
       checkChannel(name, `channels[${JSON.stringify(name)}]`);
-      if (typeof points !== "object" || points === null) throw new InvalidInputError(`channels.${name}`, points, "must be { timestamps, values, units? }");
-      checkPoints(points.timestamps, points.values, `channels.${name}`, state.pointsPerChunk || undefined);
-      checkUnits(points.units, `channels.${name}.units`);
+      const field = `channels.${name}`;
+      if (typeof points !== "object" || points === null) throw new InvalidInputError(field, points, "must be { timestamps, values, units? }");
+      if (points.timestamps?.length === 0 && points.values?.length === 0) continue;
+      checkPoints(points.timestamps, points.values, field, state.pointsPerChunk || undefined);
+      checkUnits(points.units, `${field}.units`);
       slices.push(toSlice(name, params.chunkIndex, points.timestamps, points.values, points.units));
+    }
+    if (slices.length === 0) {
+      throw new InvalidInputError("channels", channels instanceof Map ? Object.fromEntries(channels) : channels, "must hold at least one channel with points (empty channels are left out)");
     }
     await this.outbox.waitForSpace();
     await this.#accept(dataId, slices);
@@ -350,7 +273,10 @@ export class TimeseriesStreamer extends EventTarget {
       if (!Array.isArray(item) || item.length !== 2) {
         throw new InvalidInputError(`dataIter item ${i}`, item, "must be a [timestamps, values] pair");
       }
-      await this.push(dataId, { chunkIndex: start + i, channelName: params.channelName, timestamps: item[0], values: item[1], ...(params.units !== undefined ? { units: params.units } : {}) });
+      // An empty item holds no points: its chunk index is simply left empty (the platform rejects empty slices).
+      if (item[0]?.length !== 0 || item[1]?.length !== 0) {
+        await this.push(dataId, { chunkIndex: start + i, channelName: params.channelName, timestamps: item[0], values: item[1], ...(params.units !== undefined ? { units: params.units } : {}) });
+      }
       i++;
     }
     if (params.flush ?? true) await this.flush(dataId);
@@ -359,7 +285,9 @@ export class TimeseriesStreamer extends EventTarget {
   /**
    * A WritableStream of readings for this stream: chunked per channel, partial slices after
    * `maxLatencyMs`, durable in the outbox before `write()` resolves; `close()` finalizes.
-   * Continues at the stream's next chunk index per channel.
+   * Continues at the stream's next chunk index per channel. Over a non-durable outbox (MemoryOutbox),
+   * `close()` resolves only once everything is on the server, or rejects with an UnsentDataError that
+   * names what is not; over a durable one, a deferred finalize is fine (the next run completes it).
    */
   writable(dataId: string, options: UploadStreamOptions = {}): UploadStream {
     checkDataId(dataId);
@@ -380,7 +308,21 @@ export class TimeseriesStreamer extends EventTarget {
         },
         accept: (slices, next) => streamer.#accept(dataId, slices, next),
         report: (error) => streamer.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification }),
-        finalize: (timeoutMs) => streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs }),
+        finalize: async (timeoutMs) => {
+          const result = await streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
+          if (streamer.outbox.durable) return;
+          const unsent = streamer.#unsentOf(dataId, result, true);
+          if (result.status !== "finalized" || unsent.length > 0) throw new UnsentDataError(dataId, unsent);
+        },
+        drain: async (timeoutMs) => {
+          if (streamer.outbox.durable) return;
+          await streamer.ready;
+          const drained = await streamer.#until(() => streamer.#drained(dataId), undefined, timeoutMs ?? 30_000);
+          const unsent = streamer.outbox.slices(dataId).filter((s) => !s.quarantined);
+          if (!drained && unsent.length > 0) {
+            throw new UnsentDataError(dataId, unsent.map((s) => ({ dataId, channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, reason: "pending" as const })));
+          }
+        },
         detach: () => {
           if (streamer.#writables.get(dataId) === writable) {
             streamer.#writables.delete(dataId);
@@ -395,6 +337,17 @@ export class TimeseriesStreamer extends EventTarget {
     return writable;
   }
 
+  /** Everything of a finalize result that is not on the server, by key. */
+  #unsentOf(dataId: string, result: FinalizeResult, withQuarantined: boolean): UnsentDataError["unsent"] {
+    const key = (s: SliceMeta, reason: "pending" | "quarantined" | "corrupt") => ({ dataId, channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, reason });
+    return [
+      ...result.unsent.map((s) => key(s, "pending")),
+      ...(withQuarantined ? result.quarantined.map((s) => key(s, "quarantined")) : []),
+      ...result.corrupt.map((s) => key(s, "corrupt")),
+      ...result.unverified.map((u) => ({ dataId, channel: u.channel, chunkIndex: u.chunkIndex, points: u.expectedPoints - u.serverPoints, reason: "unverified" as const })),
+    ];
+  }
+
   /** Resolves when everything accepted so far for this stream is acked (quarantined slices excepted). */
   async flush(dataId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkDataId(dataId);
@@ -403,55 +356,73 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   /**
-   * Finalize once this stream's slices are acked. If they are not within `timeoutMs`, the finalize is
-   * deferred: recorded as `closing` in the outbox and completed automatically (here, or after a restart
-   * with a durable outbox). `force: true` finalizes now and hands back the slices not yet sent.
+   * Finalize once this stream's slices are acked and (unless `verify: false`) a read-back agrees with
+   * what was sent. If that does not happen within `timeoutMs`, the finalize is deferred: recorded as
+   * `closing` in the outbox and completed automatically (here, or after a restart with a durable
+   * outbox). `force: true` finalizes now and hands back the slices not yet sent.
    */
   async finalize(dataId: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
     checkDataId(dataId);
     await this.ready;
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const state: StreamState = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
-    const quarantined = () => this.outbox.slices(dataId).filter((s) => s.quarantined);
+    if (!this.outbox.getStream(dataId)) await this.outbox.putStream(this.#newState(dataId, 0));
     // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
     await this.#sealers.get(dataId)?.();
-    if (state.phase === "finalized") return this.#finalizedResult(this.outbox.getStream(dataId) ?? state, [], quarantined());
+    let state = this.outbox.getStream(dataId)!;
+    if (state.phase === "finalized") return this.#result(dataId, "finalized", []);
 
     if (options.force) {
       await this.#until(() => this.#uploader.inFlight(dataId) === 0 && !this.#uploader.isFinalizing(dataId));
+      if (platformId(this.outbox.getStream(dataId), dataId) === undefined) await this.#initializer.sendQueued(dataId);
+      state = this.outbox.getStream(dataId)!;
+      const id = platformId(state, dataId);
+      if (id === undefined) {
+        throw new Error(`Stream ${dataId} has not been created on the platform yet (it was started offline): it cannot be finalized there. Try again once the platform is reachable.`);
+      }
       const pending = this.outbox.slices(dataId).filter((s) => !s.quarantined);
-      const unsent = (await Promise.all(pending.map((m) => this.outbox.read(m)))).filter((s): s is StoredSlice => s !== undefined);
-      await this.client.finalizeStream(dataId);
+      const unsent = (await Promise.all(pending.map((m) => this.outbox.read(m).catch(() => undefined)))).filter((s): s is StoredSlice => s !== undefined);
+      await this.#clientOf(state.streamPrefix).finalizeStream(id);
       await this.outbox.remove(unsent);
-      const done: StreamState = { ...state, phase: "finalized", updatedAt: Date.now() };
-      await this.outbox.putStream(done);
+      await this.#writeState(dataId, { phase: "finalized" });
       this.#emit("state", { dataId, phase: "finalized" });
-      return { status: "finalized", unsent, quarantined: quarantined() };
+      return { ...this.#result(dataId, "finalized", []), unsent };
     }
 
     if (state.phase === "open") {
-      await this.outbox.putStream({ ...state, phase: "closing", updatedAt: Date.now() });
+      await this.#writeState(dataId, { phase: "closing" });
       this.#emit("state", { dataId, phase: "closing" });
     }
     this.#uploader.kick();
-    const finished = await this.#until(() => this.outbox.getStream(dataId)?.phase === "finalized", undefined, timeoutMs);
-    if (!finished) {
-      const pending = this.outbox.slices(dataId).filter((s) => !s.quarantined);
-      this.#log("info", `finalize of ${dataId} deferred: ${pending.length} slice(s) still pending`);
-      return { status: "deferred", unsent: pending, quarantined: quarantined() };
-    }
-    return this.#finalizedResult(this.outbox.getStream(dataId)!, [], quarantined());
+    const finished = await this.#until(
+      () => this.outbox.getStream(dataId)?.phase === "finalized" || this.#uploader.verification(dataId)?.gaveUp !== undefined,
+      undefined,
+      timeoutMs,
+    );
+    const pending = this.outbox.slices(dataId).filter((s) => !s.quarantined);
+    if (this.outbox.getStream(dataId)?.phase === "finalized") return this.#result(dataId, "finalized", []);
+    if (finished) return this.#result(dataId, "unverified", pending);
+    this.#log("info", `finalize of ${dataId} deferred: ${pending.length} slice(s) still pending`);
+    return this.#result(dataId, "deferred", pending);
   }
 
-  #finalizedResult(state: StreamState, unsent: SliceMeta[], quarantined: SliceMeta[]): FinalizeResult {
-    if (state.finalizeError) {
-      throw Object.assign(new Error(`The server refused to finalize stream ${state.dataId}: ${state.finalizeError.message}`), {
-        dataId: state.dataId,
+  #result(dataId: string, status: FinalizeResult["status"], unsent: SliceMeta[]): FinalizeResult {
+    const state = this.outbox.getStream(dataId);
+    if (status === "finalized" && state?.finalizeError) {
+      throw Object.assign(new Error(`The server refused to finalize stream ${dataId}: ${state.finalizeError.message}`), {
+        dataId,
         status: state.finalizeError.status,
         detail: state.finalizeError.detail,
       });
     }
-    return { status: "finalized", unsent, quarantined };
+    const gaveUp = this.#uploader.verification(dataId)?.gaveUp ?? [];
+    const unverified: UnverifiedSlice[] = gaveUp.map((d) => ({ dataId, channel: d.channel, chunkIndex: d.firstChunk, expectedPoints: d.expectedPoints, serverPoints: d.serverPoints }));
+    return {
+      status,
+      unsent,
+      quarantined: this.outbox.slices(dataId).filter((s) => s.quarantined),
+      corrupt: this.outbox.corruptSlices(dataId),
+      unverified,
+    };
   }
 
   stats(dataId: string): StreamStats {
@@ -459,6 +430,8 @@ export class TimeseriesStreamer extends EventTarget {
     const mine = this.outbox.slices(dataId);
     const pending = mine.filter((s) => !s.quarantined);
     const oldest = pending.reduce((min, s) => Math.min(min, s.createdAt), Infinity);
+    const state = this.outbox.getStream(dataId);
+    const record = this.#uploader.verification(dataId);
     return {
       acceptedPoints: counters?.accepted ?? 0,
       ackedPoints: counters?.acked ?? 0,
@@ -466,11 +439,19 @@ export class TimeseriesStreamer extends EventTarget {
       pendingBytes: pending.reduce((n, s) => n + s.bytes, 0),
       oldestPendingMs: pending.length > 0 ? Math.max(0, Date.now() - oldest) : 0,
       inFlight: this.#uploader.inFlight(dataId),
+      inDoubt: this.#uploader.inDoubt(dataId),
       retries: this.#uploader.retries(dataId),
       quarantined: mine.length - pending.length,
-      state: this.outbox.getStream(dataId)?.phase ?? "unknown",
+      corruptSlices: this.outbox.corruptSlices(dataId).length,
+      state: state?.phase ?? "unknown",
+      platformDataId: state ? platformId(state, dataId) : undefined,
+      initialize: state?.initializeError ? "refused" : state?.pendingInitialize ? "queued" : "done",
+      verify: !this.#verify ? "off" : record?.gaveUp ? "differs" : record?.agreed ? "agreed" : "pending",
+      verifyRounds: record?.rounds ?? 0,
+      resentSlices: record?.resent ?? 0,
       connection: this.#uploader.state,
       droppedSlices: this.outbox.droppedSlices,
+      foreignSlices: this.#foreign().slices,
       outboxBytes: this.outbox.usedBytes,
       outboxCapacityBytes: this.outbox.capacityBytes,
       storage: this.outbox.storageInfo(),
@@ -479,12 +460,13 @@ export class TimeseriesStreamer extends EventTarget {
 
   /** Replace the API key (after a 401/403): uploads resume with it. */
   setApiKey(apiKey: string): void {
-    this.client.setApiKey(apiKey);
+    for (const client of this.#clients.values()) client.setApiKey(apiKey);
+    this.#clientOptions.apiKey = apiKey;
     this.#log("info", "API key replaced; resuming uploads");
     this.#uploader.resume();
   }
 
-  /** Try now instead of waiting out a backoff (e.g. on the browser's `online` event). */
+  /** Try now instead of waiting out a backoff (e.g. on the browser's `online` event); a verify that gave up runs again. */
   retryNow(): void {
     this.#uploader.retryNow();
   }
@@ -499,7 +481,47 @@ export class TimeseriesStreamer extends EventTarget {
     await this.outbox.close();
   }
 
+  override addEventListener<K extends keyof TimeseriesStreamerEventMap>(
+    type: K,
+    listener: ((event: CustomEvent<TimeseriesStreamerEventMap[K]>) => void) | { handleEvent(event: CustomEvent<TimeseriesStreamerEventMap[K]>): void } | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+    super.addEventListener(type, listener, options);
+  }
+
   // ---- internals ----
+
+  #clientOf(prefix: StreamPrefix): AtomscaleClient {
+    let client = this.#clients.get(prefix);
+    if (!client) this.#clients.set(prefix, (client = new AtomscaleClient({ ...this.#clientOptions, streamPrefix: prefix })));
+    return client;
+  }
+
+  #prefixes(): Clients {
+    return { of: (prefix) => this.#clientOf(prefix), forced: this.#forcedPrefix };
+  }
+
+  /** A stream of this streamer's endpoint (compared as URLs), or any stream when adopting. */
+  #ours(state: StreamState | undefined): boolean {
+    return this.#adopt || state === undefined || sameEndpoint(state.endpoint, this.client.endpoint);
+  }
+
+  #foreign(): { streams: ForeignStream[]; slices: number } {
+    return foreignStreams(this.outbox, (state) => this.#ours(state), this.client.endpoint);
+  }
+
+  #reportForeign(): void {
+    const foreign = this.#foreign();
+    if (foreign.streams.length === 0) return;
+    this.#log(
+      "error",
+      `the outbox holds ${foreign.slices} pending slice(s) of ${foreign.streams.length} stream(s) for another endpoint, left alone: ` +
+        `${foreign.streams.map((f) => `${f.dataId} (${f.reason})`).join("; ")}. Pass adoptPending: true to send them to ${this.client.endpoint}.`,
+    );
+    this.#emit("foreign", foreign);
+  }
 
   #openState(dataId: string): StreamState {
     const state = this.outbox.getStream(dataId);
@@ -517,11 +539,33 @@ export class TimeseriesStreamer extends EventTarget {
       pointsPerChunk,
       endpoint: this.client.endpoint,
       streamPrefix: this.client.streamPrefix,
-      nextChunkIndex: {},
+      nextChunkIndex: channelRecord<number>(),
       phase: "open",
       createdAt: now,
       updatedAt: now,
+      platformDataId: dataId,
     };
+  }
+
+  #ledgerFor(dataId: string): Ledger {
+    let ledger = this.#ledgers.get(dataId);
+    if (!ledger) this.#ledgers.set(dataId, (ledger = Ledger.from(this.outbox.getStream(dataId)?.ledger)));
+    return ledger;
+  }
+
+  /**
+   * Write a stream's state with changes, from its current record, with its ledger. Changes to the stream's
+   * identity on the platform are also kept in memory at once, so a write of the stream's slices already
+   * on its way (which carries the state it saw) cannot undo them.
+   */
+  #writeState(dataId: string, changes: Partial<StreamState>): Promise<void> {
+    const identity: Partial<StreamState> = { ...this.#identity.get(dataId) };
+    for (const key of IDENTITY) if (key in changes) Object.assign(identity, { [key]: changes[key] });
+    this.#identity.set(dataId, identity);
+    const current = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
+    const next: StreamState = { ...current, ...identity, ...changes, updatedAt: Date.now() };
+    if (this.#verify) next.ledger = this.#ledgerFor(dataId).toStored();
+    return this.outbox.putStream(next);
   }
 
   /** Put slices in the outbox with the stream's state. Starts the put synchronously (ordering of versions). */
@@ -529,15 +573,22 @@ export class TimeseriesStreamer extends EventTarget {
     if (this.#closed) return Promise.reject(new Error("This TimeseriesStreamer is closed."));
     const state = this.outbox.getStream(dataId) ?? this.#openState(dataId);
     if (state.phase !== "open") return Promise.reject(new StreamClosedError(dataId, state.phase));
-    const next = { ...state.nextChunkIndex };
-    for (const s of slices) next[s.channel] = Math.max(next[s.channel] ?? 0, s.chunkIndex + 1);
-    if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(next[ch] ?? 0, n);
+    const next = channelRecord<number>(Object.entries(state.nextChunkIndex));
+    for (const s of slices) next[s.channel] = Math.max(ownEntry(next, s.channel) ?? 0, s.chunkIndex + 1);
+    if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(ownEntry(next, ch) ?? 0, n);
     const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
     const counters = this.#countersFor(dataId);
-    return this.outbox.put(records, [{ ...state, nextChunkIndex: next, updatedAt: Date.now() }]).then(
+    const written: StreamState = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
+    if (this.#verify) {
+      const ledger = this.#ledgerFor(dataId);
+      for (const s of slices) ledger.set(s.channel, s.chunkIndex, s.values.length);
+      written.ledger = ledger.toStored();
+    }
+    return this.outbox.put(records, [written]).then(
       () => this.#accepted(dataId, slices, counters),
       (error: unknown) => {
         // The outbox refused (full with overflow "error", or the browser's storage quota): say so loudly.
+        // (The ledger keeps the refused keys: the caller was told, and a retry of the same call puts them again.)
         const code = (error as { code?: string })?.code;
         this.#log("error", `the outbox refused ${slices.length} slice(s) of ${dataId}: ${(error as Error)?.message}`);
         this.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification, refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
@@ -610,7 +661,7 @@ export class TimeseriesStreamer extends EventTarget {
     });
   }
 
-  #emit(type: "progress" | "error" | "quarantine" | "state", detail: unknown): void {
+  #emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

@@ -38,3 +38,18 @@ export function keyString(key: SliceKey): string {
 export function nowSeconds(): number {
   return (performance.timeOrigin + performance.now()) / 1000;
 }
+
+/**
+ * A record keyed by channel name that any name is safe in (`__proto__`, `constructor` …): no prototype,
+ * so nothing is inherited and assigning any key defines an own property.
+ */
+export function channelRecord<T>(entries?: Iterable<readonly [string, T]>): Record<string, T> {
+  const record = Object.create(null) as Record<string, T>;
+  if (entries) for (const [k, v] of entries) record[k] = v;
+  return record;
+}
+
+/** A channel's entry of a record only if it is the record's own (never an inherited `constructor`). */
+export function ownEntry<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}

@@ -295,6 +295,43 @@ export class AtomscaleClient {
       throw new ApiError({ method, path: shownPath, status: response.status, body: text, code: "bad_response", classification: "transient", cause });
     }
   }
+
+  /**
+   * Attach tags to a data item, as the SDK's `initialize(tags=…)` does: names are trimmed, empties dropped,
+   * duplicates (case-insensitive) removed; a UUID must name an existing tag; a name matches an existing
+   * tag case-insensitively or a new tag is created (`POST /tags/`); then `POST /tags/data-items/`.
+   */
+  async attachTags(dataId: string, names: string[], signal?: AbortSignal): Promise<void> {
+    const wanted: string[] = [];
+    const seen = new Set<string>();
+    for (const raw of names) {
+      const name = raw.trim();
+      if (name === "" || seen.has(name.toLowerCase())) continue;
+      seen.add(name.toLowerCase());
+      wanted.push(name);
+    }
+    if (wanted.length === 0) return;
+    const existing = (await this.#request<Array<{ id: string; name: string }> | null>("GET", "tags/", { signal })) ?? [];
+    const tagIds: string[] = [];
+    for (const name of wanted) {
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name)) {
+        const found = existing.find((t) => t.id.toLowerCase() === name.toLowerCase());
+        if (!found) {
+          throw new ApiError({ method: "GET", path: "/tags/", status: 404, detail: `tag with id '${name}' not found`, classification: "permanent" });
+        }
+        tagIds.push(found.id);
+        continue;
+      }
+      const found = existing.find((t) => (t.name ?? "").toLowerCase() === name.toLowerCase());
+      if (found) tagIds.push(found.id);
+      else {
+        const created = await this.#request<{ id: string }>("POST", "tags/", { json: { name }, signal });
+        existing.push({ id: created.id, name });
+        tagIds.push(created.id);
+      }
+    }
+    await this.#request<unknown>("POST", "tags/data-items/", { json: { data_ids: [dataId], tag_ids: tagIds }, signal });
+  }
 }
 
 /** ky's largest timeout (setTimeout's limit); a larger one goes through ky, which refuses it. */

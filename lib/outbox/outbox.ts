@@ -25,6 +25,35 @@ export interface StreamState {
   finalizeError?: QuarantineInfo | undefined;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The platform's `data_id` once known. Equal to `dataId` for a stream initialized online; absent while
+   * an initialize queued offline (`pendingInitialize`) has not gone through. Absent in records of older
+   * versions: then `dataId` is the platform's id.
+   */
+  platformDataId?: string | undefined;
+  /** An initialize (or the sample link and tags that follow it) still to send: the stream was started offline. */
+  pendingInitialize?: QueuedInitialize | undefined;
+  /** Why the server refused the queued initialize, if it did (the stream's slices then stay pending, reported). */
+  initializeError?: QuarantineInfo | undefined;
+  /**
+   * What this stream's accepted slices hold, per channel, as runs `[fromChunk, toChunk, points]`
+   * (chunks fromChunk … toChunk − 1 hold `points` points each): what a read-back must show before the
+   * stream is finalized. Counts only, never the points.
+   */
+  ledger?: Array<[channel: string, runs: number[]]> | undefined;
+}
+
+/** The initialize of a stream started while the platform could not be reached, recorded until sent. */
+export interface QueuedInitialize {
+  pointsPerChunk: number;
+  streamName: string | null;
+  synthSourceId: number | null;
+  projectId: string | null;
+  /** A physical sample's name or UUID to link once the stream exists. */
+  physicalSample: string | null;
+  tags: string[];
+  /** True once the stream exists on the platform (`platformDataId` set); the link and tags remain. */
+  created: boolean;
 }
 
 export interface QuarantineInfo {
@@ -104,7 +133,9 @@ const chunkKey = (dataId: string, chunkIndex: number): string => `${dataId}\u000
 export const SLICE_OVERHEAD_BYTES = 96;
 export const sliceBytes = (points: number, channel: string): number => points * 16 + channel.length * 2 + SLICE_OVERHEAD_BYTES;
 
-type Listener = (event: { type: "drop"; dropped: DropRecord[] } | { type: "space" } | { type: "change" }) => void;
+type Listener = (
+  event: { type: "drop"; dropped: DropRecord[] } | { type: "space" } | { type: "change" } | { type: "corrupt"; slices: SliceMeta[] },
+) => void;
 
 export abstract class BaseOutbox {
   abstract readonly kind: string;
@@ -266,6 +297,9 @@ export abstract class BaseOutbox {
       if (position.get(k) === i) yield [k, this.#slices.get(k)!];
     }
   }
+
+  /** Slices set aside because their stored form is damaged (reported by key, never sent), optionally of one stream. */
+  corruptSlices(dataId?: string): SliceMeta[] { return []; }
 
   /** The slices of one chunk index of a stream (every channel's), in put order. */
   chunk(dataId: string, chunkIndex: number): SliceMeta[] {

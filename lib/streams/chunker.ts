@@ -3,7 +3,7 @@
  * per-channel chunk counters, partial slices on demand. Synchronous and runtime-free.
  */
 import { checkReading } from "../input.js";
-import type { Reading, Slice } from "../types.js";
+import { channelRecord, ownEntry, type Reading, type Slice } from "../types.js";
 
 interface ChannelBuffer {
   chunkIndex: number;
@@ -30,7 +30,8 @@ export class Chunker {
     const ppc = options.pointsPerChunk ?? 100;
     if (!Number.isSafeInteger(ppc) || ppc < 1) throw new RangeError(`pointsPerChunk must be a whole number ≥ 1, got ${ppc}.`);
     this.pointsPerChunk = ppc;
-    this.#start = options.startChunkIndex ?? {};
+    // Copied as own entries only: any channel name (`__proto__`, `constructor` …) is a plain key here.
+    this.#start = channelRecord(Object.entries(options.startChunkIndex ?? {}));
   }
 
   /** Check a batch without taking any of it: throws InvalidInputError naming the reading. */
@@ -50,7 +51,7 @@ export class Chunker {
   #addOne(r: Reading, out: Slice[]): void {
     let ch = this.#channels.get(r.channel);
     if (!ch) {
-      ch = { chunkIndex: this.#start[r.channel] ?? 0, timestamps: [], values: [], units: r.units, dirty: false };
+      ch = { chunkIndex: ownEntry(this.#start, r.channel) ?? 0, timestamps: [], values: [], units: r.units, dirty: false };
       this.#channels.set(r.channel, ch);
     }
     ch.timestamps.push(r.t);
@@ -96,7 +97,7 @@ export class Chunker {
     return out;
   }
 
-  /** Close every open chunk as it is (short slices) and advance its counter: for close, abort or a page hide. */
+  /** Close every open chunk as it is (short slices; never an empty one) and advance its counter: for close, abort or a page hide. */
   seal(): Slice[] {
     const out: Slice[] = [];
     for (const [channel, ch] of this.#channels) if (ch.values.length > 0) out.push(this.#seal(channel, ch, false));
@@ -105,7 +106,7 @@ export class Chunker {
 
   /** The next chunk index of each channel seen (what a continuation starts from). */
   nextChunkIndex(): Record<string, number> {
-    const next: Record<string, number> = { ...this.#start };
+    const next = channelRecord(Object.entries(this.#start));
     for (const [channel, ch] of this.#channels) next[channel] = ch.chunkIndex + (ch.values.length > 0 ? 1 : 0);
     return next;
   }

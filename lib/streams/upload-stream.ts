@@ -10,7 +10,11 @@ export interface UploadStreamOptions {
   maxLatencyMs?: number;
   /** Finalize the stream when the writable closes. @default true */
   finalizeOnClose?: boolean;
-  /** How long close() waits for pending slices before the finalize is deferred (it completes by itself later). @default 30000 */
+  /**
+   * How long close() waits for pending slices before the finalize is deferred (it completes by itself
+   * later). Over a non-durable outbox (MemoryOutbox) close() then rejects with an UnsentDataError instead:
+   * the data would not outlive the process. @default 30000
+   */
   finalizeTimeoutMs?: number;
 }
 
@@ -26,6 +30,8 @@ export interface UploadTarget {
   /** Report a failure that no caller is waiting for (a timer's partial put). */
   report(error: unknown): void;
   finalize(timeoutMs: number | undefined): Promise<unknown>;
+  /** On close without finalizing: resolve when nothing would be lost at exit (a non-durable outbox waits for the server), or reject naming what is unsent. */
+  drain?(timeoutMs: number | undefined): Promise<void>;
   detach(): void;
   /** Hand the streamer a way to seal this writable's open chunks (a finalize while it is still open). */
   register(seal: () => Promise<void>): void;
@@ -113,6 +119,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         await sealAll();
         target.detach();
         if (options.finalizeOnClose ?? true) await target.finalize(options.finalizeTimeoutMs);
+        else await target.drain?.(options.finalizeTimeoutMs);
       },
       async abort() {
         done = true;

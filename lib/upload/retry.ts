@@ -26,8 +26,18 @@ export function backoffDelay(attempt: number, r: Required<RetryOptions>, random:
   return Math.floor(random() * ceiling);
 }
 
-/** The wait before the next attempt: the server's Retry-After when it gave one, else backoff. */
+/**
+ * The wait before the next attempt: the server's Retry-After when it gave one, else backoff — never
+ * less than the base delay (the floor), whatever the server said: `Retry-After: 0` or a date in
+ * the past must not turn the retries into a tight loop.
+ */
 export function retryDelay(error: Pick<ApiError, "retryAfterMs"> | undefined, attempt: number, r: Required<RetryOptions>, random: () => number = Math.random): number {
-  if (error?.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, r.maxRetryAfterMs);
-  return backoffDelay(attempt, r, random);
+  const floor = retryFloor(r);
+  if (error?.retryAfterMs !== undefined) return Math.max(floor, Math.min(error.retryAfterMs, r.maxRetryAfterMs));
+  return Math.max(floor, backoffDelay(attempt, r, random));
+}
+
+/** The least wait before any retry: the base delay (at most the cap). */
+export function retryFloor(r: Required<RetryOptions>): number {
+  return Math.min(r.maxDelayMs, r.baseDelayMs);
 }

@@ -1,14 +1,18 @@
 /**
  * The uploader drains the outbox (design §2, §3): a bounded window of requests in flight, never two
- * versions of one key in flight, slices sharing (dataId, chunkIndex) sent as one chunk/multi request,
- * live data before backlog (newest and oldest picked in turn), retries classified by ApiError, and the
- * deferred finalize of `closing` streams once their slices are acked.
+ * versions of one key in flight — also across timeouts and lost connections (a key whose request's fate
+ * is unknown is held in doubt) — slices sharing (dataId, chunkIndex) sent as one chunk/multi request,
+ * split when it keeps failing, live data before backlog, retries classified by ApiError, queued
+ * initializes first, and for `closing` streams: verify (read back, compare, re-send), then finalize.
  */
 import { ApiError, type ErrorClassification } from "../api/errors.js";
 import type { AtomscaleClient } from "../api/client.js";
-import { keyString } from "../types.js";
+import { channelRecord, keyString } from "../types.js";
 import type { BaseOutbox, QuarantineInfo, SliceMeta, StoredSlice, StreamState } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "./retry.js";
+import { Holds } from "./holds.js";
+import { RetainedSlices } from "./retained.js";
+import { verifyThenFinalize, type VerifyRecord } from "./finalize.js";
 
 export type UploaderState = "idle" | "sending" | "retrying" | "auth-paused" | "closed";
 
@@ -17,35 +21,77 @@ export interface UploaderEvents {
   failed(error: Error, info: { dataId?: string | undefined; slices: SliceMeta[]; classification: ErrorClassification; retryInMs?: number | undefined }): void;
   quarantined(dataId: string, slices: SliceMeta[]): void;
   finalized(state: StreamState): void;
+  /** A read-back was compared with what was sent (`record` says how it went). */
+  verified(dataId: string, record: VerifyRecord): void;
   state(state: UploaderState): void;
   /** Something finished: waiters re-check their condition. */
   settled(): void;
 }
 
 export interface UploaderOptions {
-  client: AtomscaleClient;
+  /** The client a stream's requests go through (its endpoint, its path prefix). */
+  clientFor(state: StreamState | undefined): AtomscaleClient;
   outbox: BaseOutbox;
   /** Requests in flight at once. @default 4 */
   concurrency: number;
   retry: Required<RetryOptions>;
   /** Largest request body to build, in estimated bytes; bigger groups are split. @default 4 MiB */
   maxRequestBytes?: number;
+  /** How long a key whose request's fate is unknown (timeout, lost connection) is held before it is sent again. */
+  inDoubtMs: number;
+  /** Read each closed stream back and compare before finalizing. */
+  verify: boolean;
+  /** Verify rounds (read back, re-send) before a persistent difference is reported. @default 3 */
+  verifyAttempts?: number;
+  /** Bytes of acked slices kept in memory for re-sending what a verify finds missing. @default 32 MiB */
+  retainBytes?: number;
+  /** A multi request failing transiently this many times in a row is split per channel. @default 3 */
+  splitAfter?: number;
+  /** Whether a stream belongs to this uploader's endpoint (others are left alone, and reported by the streamer). */
+  ours(state: StreamState | undefined): boolean;
+  /** Send a stream's queued initialize (and its sample link and tags); throws ApiErrors to retry. */
+  initialize(state: StreamState): Promise<void>;
   events: UploaderEvents;
   random?: () => number;
 }
 
-type Task = { kind: "slices"; dataId: string; chunkIndex: number; metas: SliceMeta[] } | { kind: "finalize"; state: StreamState };
+type Task =
+  | { kind: "slices"; dataId: string; chunkIndex: number; metas: SliceMeta[] }
+  | { kind: "finalize"; state: StreamState }
+  | { kind: "initialize"; state: StreamState };
+
+/** The id a stream's requests use: the platform's, once known (undefined while its initialize is queued). */
+export function platformId(state: StreamState | undefined, dataId: string): string | undefined {
+  if (!state) return dataId;
+  if (state.platformDataId !== undefined) return state.platformDataId;
+  return state.pendingInitialize && !state.pendingInitialize.created ? undefined : state.dataId;
+}
+
+/** Connection failures that prove the request never left this machine: safe to send again at once. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ConnectionRefused"]);
+
+function neverSent(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && NEVER_SENT.has(e.code)) return true;
+    if (e instanceof Error && /ECONNREFUSED|Connection refused/i.test(e.message)) return true;
+  }
+  return false;
+}
 
 export class Uploader {
   readonly #o: UploaderOptions;
   readonly #inFlight = new Map<string, SliceMeta>();
   readonly #finalizing = new Set<string>();
-  /** Keys to send alone: a multi request they were in was refused, so each gets its own verdict. */
+  readonly #initializing = new Set<string>();
+  /** Keys to send alone: a multi request they were in was refused or kept failing. */
   readonly #solo = new Set<string>();
+  /** Transient failures in a row per key (multi requests): the poison-request split. */
+  readonly #strikes = new Map<string, number>();
   readonly #retries = new Map<string, number>();
-  /** Keys another uploader sharing the store is sending: left alone until the time given. */
-  readonly #elsewhere = new Map<string, number>();
-  #elsewhereTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Keys left alone for a while: in doubt after a lost request, held by another uploader, unreadable for now, backing off. */
+  readonly #holds = new Holds(() => this.kick());
+  readonly #retained: RetainedSlices;
+  readonly #verify = new Map<string, VerifyRecord>();
   #active = 0;
   #failures = 0;
   #gateUntil = 0;
@@ -59,6 +105,7 @@ export class Uploader {
 
   constructor(options: UploaderOptions) {
     this.#o = options;
+    this.#retained = new RetainedSlices(options.verify ? (options.retainBytes ?? 32 * 1024 * 1024) : 0);
     this.#unsubscribe = options.outbox.on((e) => {
       if (e.type === "change") this.kick();
     });
@@ -81,11 +128,36 @@ export class Uploader {
   }
 
   isFinalizing(dataId: string): boolean {
-    return this.#finalizing.has(dataId);
+    return this.#finalizing.has(dataId) || this.#initializing.has(dataId);
+  }
+
+  /** Keys of a stream held in doubt right now (their last request's fate is unknown). */
+  inDoubt(dataId: string): number {
+    return this.#holds.count(`${dataId}\u0000`);
   }
 
   retries(dataId: string): number {
     return this.#retries.get(dataId) ?? 0;
+  }
+
+  /** How the verification of a stream went so far (undefined: not verified yet). */
+  verification(dataId: string): VerifyRecord | undefined {
+    return this.#verify.get(dataId);
+  }
+
+  /**
+   * An initialize request already travelling (started by `initialize()`, which stopped waiting for it):
+   * no second one is sent for this stream until it settles, so a slow answer does not create two streams.
+   */
+  adoptInitialize(dataId: string, travelling: Promise<unknown>): void {
+    this.#initializing.add(dataId);
+    void travelling
+      .catch(() => {})
+      .finally(() => {
+        this.#initializing.delete(dataId);
+        this.#o.events.settled();
+        this.kick();
+      });
   }
 
   /** Look for work soon (coalesced). */
@@ -107,11 +179,17 @@ export class Uploader {
     this.kick();
   }
 
-  /** Retry now instead of waiting out the backoff (e.g. the browser says it is online again). */
+  /** Retry now instead of waiting out the backoff (e.g. the browser says it is online again). Keys in doubt stay held. */
   retryNow(): void {
     this.#gateUntil = 0;
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
     this.#gateTimer = undefined;
+    // A verification that gave up gets a fresh set of rounds.
+    for (const v of this.#verify.values()) {
+      if (v.gaveUp === undefined) continue;
+      v.gaveUp = undefined;
+      v.rounds = 0;
+    }
     this.kick();
   }
 
@@ -119,7 +197,7 @@ export class Uploader {
     this.#closed = true;
     this.#unsubscribe();
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
-    if (this.#elsewhereTimer) clearTimeout(this.#elsewhereTimer);
+    this.#holds.close();
     this.#setState("closed");
   }
 
@@ -153,29 +231,29 @@ export class Uploader {
     }
   }
 
-  #ours(state: StreamState | undefined): boolean {
-    return state === undefined || state.endpoint === this.#o.client.endpoint;
+  #hold(keys: string[], ms: number): void {
+    this.#holds.hold(keys, ms);
   }
 
   #pick(): Task | undefined {
     const { outbox } = this.#o;
-    // Finalize a closing stream once nothing of it is pending or in flight.
     for (const state of outbox.streams()) {
-      if (state.phase !== "closing" || !this.#ours(state) || this.#finalizing.has(state.dataId) || outbox.pendingCount(state.dataId) > 0) continue;
+      if (state.phase === "finalized" || !this.#o.ours(state) || this.#initializing.has(state.dataId) || this.#finalizing.has(state.dataId)) continue;
+      // A queued initialize (or its sample link and tags) goes first.
+      if (state.pendingInitialize && !state.initializeError) return this.#claimInit(state);
+      // Finalize (after verifying) a closing stream once nothing of it is pending or in flight.
+      if (state.phase !== "closing" || outbox.pendingCount(state.dataId) > 0 || this.inFlight(state.dataId) > 0) continue;
+      if (platformId(state, state.dataId) === undefined || this.#verify.get(state.dataId)?.gaveUp) continue;
+      this.#finalizing.add(state.dataId);
       return { kind: "finalize", state };
     }
     // Freshness first, backfill behind: the chunk of the newest sendable slice and that of the oldest, in
     // turn. Scans stop at the first sendable slice from either end, so a backlog costs nothing per pick.
     const now = Date.now();
     const sendable = (k: string, m: SliceMeta): boolean => {
-      if (m.quarantined || this.#inFlight.has(k)) return false;
-      const until = this.#elsewhere.get(k);
-      if (until !== undefined) {
-        if (until > now) return false;
-        this.#elsewhere.delete(k);
-      }
+      if (m.quarantined || this.#inFlight.has(k) || this.#holds.held(k, now)) return false;
       const state = outbox.getStream(m.dataId);
-      return this.#ours(state) && state?.phase !== "finalized";
+      return this.#o.ours(state) && state?.phase !== "finalized" && platformId(state, m.dataId) !== undefined;
     };
     let first: [string, SliceMeta] | undefined;
     for (const entry of this.#newestNext ? outbox.newestFirst() : outbox.index.entries()) {
@@ -187,7 +265,7 @@ export class Uploader {
     if (!first) return undefined;
     this.#newestNext = !this.#newestNext;
     // Slices sharing (dataId, chunkIndex) travel in one request, in put order; a key refused in a
-    // multi request travels alone.
+    // multi request (or one that kept failing in it) travels alone.
     const [key, found] = first;
     const chosen = this.#solo.has(key)
       ? [found]
@@ -207,37 +285,69 @@ export class Uploader {
     return { kind: "slices", dataId: metas[0]!.dataId, chunkIndex: metas[0]!.chunkIndex, metas };
   }
 
+  #claimInit(state: StreamState): Task {
+    this.#initializing.add(state.dataId);
+    return { kind: "initialize", state };
+  }
+
   async #run(task: Task): Promise<void> {
-    if (task.kind === "finalize") return this.#finalize(task.state);
-    const { client, outbox } = this.#o;
+    if (task.kind === "finalize") return this.#closeStream(task.state);
+    if (task.kind === "initialize") return this.#initialize(task.state);
+    const { outbox } = this.#o;
+    const state = outbox.getStream(task.dataId);
+    const client = this.#o.clientFor(state);
+    const id = platformId(state, task.dataId)!;
     let sent: StoredSlice[] = [];
     outbox.markSending(task.metas, true);
     const { locked, release } = await outbox.lockForSend(task.metas);
-    if (locked.length < task.metas.length) this.#setAside(task.metas.filter((m) => !locked.includes(m)));
+    if (locked.length < task.metas.length) {
+      this.#hold(task.metas.filter((m) => !locked.includes(m)).map(keyString), 1000); // another uploader holds them
+    }
     try {
-      const read = await Promise.all(locked.map((meta) => outbox.read(meta)));
+      const read = await Promise.allSettled(locked.map((meta) => outbox.read(meta)));
+      const unreadable: SliceMeta[] = [];
+      let readError: unknown;
       locked.forEach((meta, i) => {
-        const stored = read[i];
+        const r = read[i]!;
+        if (r.status === "rejected") {
+          // A damaged slice: the outbox set it aside as corrupt and reports it. Anything else is a storage
+          // error to retry later — never an ack.
+          if ((r.reason as { code?: unknown })?.code !== "corrupt") {
+            unreadable.push(meta);
+            readError = r.reason;
+          }
+          this.#inFlight.delete(keyString(meta));
+          return;
+        }
+        const stored = r.value;
         if (stored && !stored.quarantined) {
           sent.push(stored);
           this.#inFlight.set(keyString(stored), stored); // the version actually sent
         } else this.#inFlight.delete(keyString(meta));
       });
+      if (unreadable.length > 0) this.#unreadable(readError, task.dataId, unreadable);
       if (sent.length === 0) return;
       if (sent.length === 1) {
         const s = sent[0]!;
-        await client.ingestChunk({ dataId: s.dataId, chunkIndex: s.chunkIndex, channelName: s.channel, timestamps: s.timestamps, values: s.values, units: s.units });
+        await client.ingestChunk({ dataId: id, chunkIndex: s.chunkIndex, channelName: s.channel, timestamps: s.timestamps, values: s.values, units: s.units });
       } else {
-        const channels: Record<string, { timestamps: number[]; values: number[]; units?: string | undefined }> = {};
-        for (const s of sent) channels[s.channel] = { timestamps: s.timestamps, values: s.values, units: s.units };
-        await client.ingestChunkMulti({ dataId: task.dataId, chunkIndex: task.chunkIndex, channels });
+        // Any channel name is a plain key here (`__proto__`, `constructor` …).
+        const channels = channelRecord<{ timestamps: number[]; values: number[]; units?: string | undefined }>(
+          sent.map((s) => [s.channel, { timestamps: s.timestamps, values: s.values, units: s.units }]),
+        );
+        await client.ingestChunkMulti({ dataId: id, chunkIndex: task.chunkIndex, channels });
       }
       this.#failures = 0;
-      for (const s of sent) this.#solo.delete(keyString(s));
+      for (const s of sent) {
+        this.#solo.delete(keyString(s));
+        this.#strikes.delete(keyString(s));
+        this.#retained.add(s);
+      }
       // One delete for the whole request; a key whose newer version arrived meanwhile stays pending.
       await outbox.ackAll(sent);
       this.#o.events.acked(task.dataId, sent.map(meta));
     } catch (error) {
+      this.#lost(error, sent);
       await this.#failed(error, task.dataId, sent.map(meta));
     } finally {
       release();
@@ -247,14 +357,39 @@ export class Uploader {
     }
   }
 
-  /** Keys another uploader holds: try them again in a second (it will most likely have sent them). */
-  #setAside(metas: SliceMeta[]): void {
-    const until = Date.now() + 1000;
-    for (const m of metas) this.#elsewhere.set(keyString(m), until);
-    this.#elsewhereTimer ??= setTimeout(() => {
-      this.#elsewhereTimer = undefined;
-      this.kick();
-    }, 1000);
+  /**
+   * A request whose fate is unknown (no answer: timeout, connection lost after sending) may still reach
+   * the server: its keys are held in doubt, so a newer version cannot be overtaken by this old one. A
+   * multi request that keeps failing transiently is split per channel (one poisonous channel must not
+   * hold back the others).
+   */
+  #lost(error: unknown, sent: StoredSlice[]): void {
+    if (!(error instanceof ApiError) || error.classification !== "transient") return;
+    const keys = sent.map(keyString);
+    if (error.status === undefined && !neverSent(error)) this.#hold(keys, this.#o.inDoubtMs);
+    const splitAfter = this.#o.splitAfter ?? 3;
+    let strikes = 0;
+    for (const k of keys) {
+      const n = (this.#strikes.get(k) ?? 0) + 1;
+      this.#strikes.set(k, n);
+      strikes = Math.max(strikes, n);
+    }
+    if (strikes < splitAfter) return;
+    if (sent.length > 1) for (const k of keys) this.#solo.add(k);
+    // Keys that keep failing back off on their own, so they cannot take every slot of the window from the rest.
+    this.#hold(keys, retryDelay(undefined, strikes - splitAfter + 1, this.#o.retry, this.#o.random));
+  }
+
+  /** Slices the storage could not read just now: retried after a backoff, reported as transient errors. */
+  #unreadable(error: unknown, dataId: string, metas: SliceMeta[]): void {
+    this.#failures++;
+    const delay = retryDelay(undefined, this.#failures, this.#o.retry, this.#o.random);
+    this.#hold(metas.map(keyString), delay);
+    const err = new Error(
+      `The outbox could not read ${metas.length} pending slice(s) of ${dataId} (${(error as Error)?.message ?? String(error)}); they stay pending and are retried in ${delay} ms.`,
+      { cause: error },
+    );
+    this.#o.events.failed(err, { dataId, slices: metas, classification: "transient", retryInMs: delay });
   }
 
   async #failed(error: unknown, dataId: string, slices: SliceMeta[]): Promise<void> {
@@ -299,25 +434,39 @@ export class Uploader {
     if (quarantined.length > 0) this.#o.events.quarantined(dataId, quarantined);
   }
 
-  async #finalize(state: StreamState): Promise<void> {
-    this.#finalizing.add(state.dataId);
+  async #initialize(state: StreamState): Promise<void> {
     try {
-      await this.#o.client.finalizeStream(state.dataId);
+      await this.#o.initialize(state);
       this.#failures = 0;
-      const done: StreamState = { ...state, phase: "finalized", updatedAt: Date.now() };
-      await this.#o.outbox.putStream(done);
-      this.#o.events.finalized(done);
     } catch (error) {
-      if (error instanceof ApiError && error.classification === "permanent") {
-        // The server will never take this finalize (e.g. it does not know the stream): record why, stop trying.
-        const info: QuarantineInfo = { status: error.status, code: error.code, detail: error.detail, message: error.message, at: Date.now() };
-        const failed: StreamState = { ...state, phase: "finalized", finalizeError: info, updatedAt: Date.now() };
-        await this.#o.outbox.putStream(failed);
-        this.#o.events.failed(error, { dataId: state.dataId, slices: [], classification: "permanent" });
-        this.#o.events.finalized(failed);
-      } else {
-        await this.#failed(error, state.dataId, []);
+      await this.#failed(error, state.dataId, []);
+    } finally {
+      this.#initializing.delete(state.dataId);
+    }
+  }
+
+  async #closeStream(state: StreamState): Promise<void> {
+    try {
+      const record = (this.#verify.get(state.dataId) ?? { rounds: 0, resent: 0, differing: [] }) as VerifyRecord;
+      this.#verify.set(state.dataId, record);
+      const done = await verifyThenFinalize({
+        state,
+        client: this.#o.clientFor(state),
+        outbox: this.#o.outbox,
+        verify: this.#o.verify,
+        attempts: this.#o.verifyAttempts ?? 3,
+        record,
+        retained: this.#retained.of(state.dataId),
+      });
+      if (record.rounds > 0) this.#o.events.verified(state.dataId, record);
+      this.#failures = 0;
+      if (done) {
+        this.#retained.drop(state.dataId);
+        if (done.finalizeError) this.#o.events.failed(new Error(done.finalizeError.message), { dataId: state.dataId, slices: [], classification: "permanent" });
+        this.#o.events.finalized(done);
       }
+    } catch (error) {
+      await this.#failed(error, state.dataId, []);
     } finally {
       this.#finalizing.delete(state.dataId);
     }

@@ -156,7 +156,7 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
       `${emu.url}/healthz`,
       async (page) => {
         // The outage: every chunk request fails at the network level (initialize still gets through).
-        const chunkPaths = (url: URL) => url.pathname.startsWith("/metrology/stream/chunk");
+        const chunkPaths = (url: URL) => /^\/(metrology|tool-state)\/stream\/chunk/.test(url.pathname); // the streamer creates streams on /tool-state now
         let refused = 0;
         await page.route(chunkPaths, (route) => {
           refused++;

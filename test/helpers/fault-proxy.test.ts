@@ -91,7 +91,7 @@ describe("fault proxy in front of the emulator", () => {
     expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-api-key");
     expect(pre.headers.get("access-control-allow-methods")).toBe(preDirect.headers.get("access-control-allow-methods"));
 
-    expect(proxy.counts()).toEqual({ pass: 6, delay: 0, drop: 0, status: 0, "lose-response": 0 });
+    expect(proxy.counts()).toEqual({ pass: 6, delay: 0, drop: 0, status: 0, "lose-response": 0, late: 0 });
     expect(proxy.requests()).toBe(6);
   });
 
@@ -146,6 +146,15 @@ describe("fault proxy in front of the emulator", () => {
     expect(proxy.counts().delay).toBe(1);
   });
 
+  it("late: the client sees a network error at once, and the chunk reaches the emulator afterwards", async () => {
+    const id = await newStream();
+    proxy.setPolicy(() => ({ kind: "late", ms: 400 }));
+    await expect(via("POST", "/metrology/stream/chunk", chunk(id, 0))).rejects.toThrow();
+    expect(await stored(id)).not.toHaveProperty("temperature"); // not yet
+    await expect.poll(async () => (await stored(id)).temperature?.values, { timeout: 10_000 }).toEqual([0, 0.5]);
+    expect(proxy.counts().late).toBe(1);
+  });
+
   it("setOutage drops every request until turned off; counts() and requests() add up", async () => {
     const id = await newStream();
     expect((await via("GET", "/healthz")).status).toBe(200);
@@ -160,7 +169,7 @@ describe("fault proxy in front of the emulator", () => {
     expect((await stored(id)).temperature?.values).toEqual([0, 0.5]);
 
     const counts = proxy.counts();
-    expect(counts).toEqual({ pass: 3, delay: 0, drop: 3, status: 0, "lose-response": 0 });
+    expect(counts).toEqual({ pass: 3, delay: 0, drop: 3, status: 0, "lose-response": 0, late: 0 });
     expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(proxy.requests());
     expect(proxy.requests()).toBe(6);
   });
@@ -223,7 +232,7 @@ describe("fault proxy in front of the emulator", () => {
     expect(new Set(first.chunkKinds).size).toBeGreaterThanOrEqual(4);
 
     // What the client saw matches the fault applied.
-    const expectedOutcome: Record<FaultKind, string> = { pass: "200", delay: "200", drop: "network error", "lose-response": "network error", status: "" };
+    const expectedOutcome: Record<FaultKind, string> = { pass: "200", delay: "200", drop: "network error", "lose-response": "network error", status: "", late: "network error" };
     first.chunkKinds.forEach((k, i) => {
       if (k === "status") expect(["503", "429"]).toContain(first.outcomes[i]);
       else expect(first.outcomes[i]).toBe(expectedOutcome[k]);

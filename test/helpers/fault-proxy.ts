@@ -12,7 +12,10 @@
  * - `drop`          destroy the client socket; the request never reaches the server;
  * - `status`        answer `status` without forwarding (with `Retry-After` if given);
  * - `lose-response` forward, wait for the server's full answer (so it committed), then destroy the
- *                   client socket instead of answering.
+ *                   client socket instead of answering;
+ * - `late`          destroy the client socket at once (the client sees a lost connection and may try
+ *                   again), then deliver the request to the server `ms` later — an old request
+ *                   overtaking newer ones, as a buffering middlebox can.
  *
  * `setOutage(true)` drops every request (counted as `drop`, the policy is not consulted) until
  * `setOutage(false)`. The policy gets a seeded PRNG (mulberry32), so a seed reproduces a run.
@@ -25,7 +28,8 @@ export type Fault =
   | { kind: "delay"; ms: number }
   | { kind: "drop" }
   | { kind: "status"; status: number; retryAfter?: string; body?: string }
-  | { kind: "lose-response" };
+  | { kind: "lose-response" }
+  | { kind: "late"; ms: number };
 
 export type FaultKind = Fault["kind"];
 
@@ -123,7 +127,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const zeroCounts = (): Record<FaultKind, number> => ({ pass: 0, delay: 0, drop: 0, status: 0, "lose-response": 0 });
+const zeroCounts = (): Record<FaultKind, number> => ({ pass: 0, delay: 0, drop: 0, status: 0, "lose-response": 0, late: 0 });
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(options.target);
@@ -244,6 +248,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         await sleep(fault.ms);
         if (closing) return;
         break;
+      case "late":
+        destroyClient(req, res);
+        await sleep(fault.ms);
+        if (closing) return;
+        await forward(req, body).catch(() => {});
+        return;
       case "pass":
       case "lose-response":
         break;

@@ -9,6 +9,7 @@ import { emulatorOn, type RunningEmulator } from "../helpers/emulator.js";
 import { randomFaults, startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { expectExactScenario } from "../helpers/readback.js";
 import { e2eScenario, type ScenarioOptions, type ScenarioResult } from "../scenarios/e2e.js";
+import { OFFLINE_MARKER, offlineScenario, type OfflineScenarioOptions, type OfflineScenarioResult } from "../scenarios/offline.js";
 
 const POINTS = 50_000;
 const FAULTS = { delay: 0.05, delayMs: 50, drop: 0.05, status503: 0.05, status429: 0.01, retryAfter: "1", loseResponse: 0.05 };
@@ -68,4 +69,70 @@ describe("the end-to-end scenario in other runtimes", () => {
       "e2e in Chromium",
     );
   }, 240_000);
+});
+
+/**
+ * Start while the platform is down, in Deno and in Chromium (IndexedDbOutbox): initialize() returns a
+ * local id, the readings are kept; the outage ends once the runtime has written them all; the stream is
+ * then created, filled, verified and finalized by itself. Read back point by point from here.
+ */
+describe("offline start in other runtimes", () => {
+  const OFFLINE_POINTS = 3000;
+
+  async function platformDownAtStart(run: (options: OfflineScenarioOptions) => Promise<OfflineScenarioResult>, name: string) {
+    proxy = await startFaultProxy({ target: emu.url });
+    proxy.setOutage(true);
+    try {
+      // The outage ends once the runtime says (at the proxy) that it has written everything.
+      let ended = false;
+      const ender = (async () => {
+        while (!proxy.log().some((e) => e.path === OFFLINE_MARKER)) await new Promise((r) => setTimeout(r, 50));
+        proxy.setOutage(false);
+        ended = true;
+      })();
+      const result = await run({ endpoint: proxy.url, apiKey: emu.apiKey, points: OFFLINE_POINTS, streamName: name, indexedDb: `offline-${Date.now()}` });
+      await ender;
+      expect(ended).toBe(true);
+      expect(result.startedOffline).toBe(true);
+      expect(result.dataId).toMatch(/^local-/);
+      expect(result.initializedEvents).toBe(1);
+      expect(result.platformDataId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(result.stats).toMatchObject({ acceptedPoints: 3 * OFFLINE_POINTS, ackedPoints: 3 * OFFLINE_POINTS, pendingSlices: 0, state: "finalized", verify: "agreed", initialize: "done" });
+      await expectExactScenario(emu, result.platformDataId!, OFFLINE_POINTS);
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it.skipIf(skipDeno)("Deno: platform down at start, up later: exact read-back, finalized", async () => {
+    await platformDownAtStart(async (options) => {
+      const { indexedDb: _none, ...denoOptions } = options;
+      const res = await runDeno("test/deno/offline-start.ts", { env: { SCENARIO: JSON.stringify(denoOptions) }, timeoutMs: 150_000 });
+      expect(res.code, `deno exited with ${res.code}:\n${res.stderr}`).toBe(0);
+      const out = lastJsonLine<OfflineScenarioResult & { runtime: string }>(res);
+      expect(out.runtime).toMatch(/^deno \d+/);
+      return out;
+    }, "offline start in Deno");
+  }, 180_000);
+
+  it.skipIf(skipBrowser)("Chromium (IndexedDbOutbox): platform down at start, up later: exact read-back, finalized", async () => {
+    await platformDownAtStart(
+      (options) =>
+        withBrowserPage(
+          `${emu.url}/healthz`,
+          (page) =>
+            page.evaluate(
+              async ([source, opts]) => {
+                const scenario = (0, eval)(`(${source})`) as typeof offlineScenario;
+                const result = await scenario(window.AtomscaleStream, opts);
+                document.body.textContent = `offline start in ${navigator.userAgent}: ${JSON.stringify(result)}`;
+                return result;
+              },
+              [offlineScenario.toString(), options] as const,
+            ),
+          { screenshot: "offline-start-chromium" },
+        ),
+      "offline start in Chromium",
+    );
+  }, 180_000);
 });

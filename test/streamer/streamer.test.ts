@@ -55,7 +55,7 @@ describe("TimeseriesStreamer: the seed's API", () => {
     }
     await s.run(dataId, { channelName: "rate", dataIter: chunks(), units: "nm/s" });
     const result = await s.finalize(dataId);
-    expect(result).toEqual({ status: "finalized", unsent: [], quarantined: [] });
+    expect(result).toEqual({ status: "finalized", unsent: [], quarantined: [], corrupt: [], unverified: [] });
     const back = await s.client.getTimeseries(dataId);
     expect(back?.properties.temperature?.values).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(back?.properties.pressure?.values).toEqual(Array(10).fill(1e-7));
