@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `atomscale-stream` command line. */
 import { CliError, USAGE_EXIT } from "./errors.js";
+import { versionLine } from "./version.js";
 
 interface Command {
   summary: string;
@@ -20,9 +21,19 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import("./stream.js")).streamCommand(argv),
     exitWhenDone: true,
   },
+  drain: {
+    summary: "send what an outbox holds and finalize the streams left in it (--list: show it)",
+    run: async (argv) => (await import("./drain.js")).drainCommand(argv),
+    exitWhenDone: true,
+  },
   poll: {
     summary: "print a stream's points as they arrive",
     run: async (argv) => (await import("./poll.js")).pollCommand(argv),
+    exitWhenDone: true,
+  },
+  instruments: {
+    summary: "list the growth instruments (id, name, type) for stream --instrument",
+    run: async (argv) => (await import("./instruments.js")).instrumentsCommand(argv),
     exitWhenDone: true,
   },
 };
@@ -33,10 +44,10 @@ Usage: atomscale-stream <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
   .join("\n")}
 
-Run "atomscale-stream <command> --help" for a command's options.
+Run "atomscale-stream <command> --help" for a command's options; --version prints the version.
 The API key comes from --api-key, ATOMSCALE_API_KEY or AS_API_KEY; the endpoint from --endpoint or
 AS_API_ENDPOINT (default https://api.atomscale.ai).`;
 
@@ -45,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(HELP);
     return name === undefined ? USAGE_EXIT : 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(versionLine());
+    return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {

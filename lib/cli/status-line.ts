@@ -46,6 +46,11 @@ export class StatusLine {
     if (this.#timer !== undefined && this.live) this.#draw();
   }
 
+  /** Redraw now (on a terminal), e.g. when a state it names changed. */
+  redraw(): void {
+    if (this.#timer !== undefined && this.live) this.#draw();
+  }
+
   /** The status now, as a plain line (start and end of a run). */
   snapshot(): void {
     this.#clear();
