@@ -217,7 +217,7 @@ export class StreamRun {
     const own = batch.map((r) => r.channel).filter((c) => !wanted.includes(c));
     if (own.length === 0) return;
     this.#saidChannels = true;
-    const names = [...new Set(batch.map((r) => r.channel))];
+    const names = [...new Set(own)];
     this.#log(`the instrument names its channels itself (${names.join(", ")}): its header or labels win over --channels ${wanted.join(",")}.`);
   }
 

@@ -1,6 +1,7 @@
 /** `atomscale-stream poll <dataId>` against the emulator: each point printed once, JSON lines, --once, Ctrl+C. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
+import { skipDeno } from "../helpers/deno.js";
 import { runCli, startCli } from "./cli-process.js";
 
 let emu: RunningEmulator;
@@ -104,10 +105,12 @@ describe("atomscale-stream poll", () => {
     };
     // Two readings at T0 with different values; the same reading twice at T0 + 1.
     await send(0, [T0, T0, T0 + 1, T0 + 1], [1, 2, 3, 3]);
-    const once = await runCli(["poll", dataId, "--once", "--json", "--api-key", emu.apiKey, "--endpoint", emu.url]);
-    expect(once.code, once.stderr).toBe(0);
     const at = (t: number, value: number) => ({ channel: "temperature", t, value, units: "C" });
-    expect(parseLines(once.stdout)).toEqual([at(T0, 1), at(T0, 2), at(T0 + 1, 3), at(T0 + 1, 3)]);
+    for (const runtime of skipDeno ? (["node"] as const) : (["node", "deno"] as const)) {
+      const once = await runCli(["poll", dataId, "--once", "--json", "--api-key", emu.apiKey, "--endpoint", emu.url], { runtime });
+      expect(once.code, once.stderr).toBe(0);
+      expect(parseLines(once.stdout), runtime).toEqual([at(T0, 1), at(T0, 2), at(T0 + 1, 3), at(T0 + 1, 3)]);
+    }
 
     const cli = startCli(["poll", dataId, "--json", "--interval", "0.2", "--api-key", emu.apiKey, "--endpoint", emu.url]);
     const count = () => cli.stdout().split("\n").filter(Boolean).length;
