@@ -205,7 +205,8 @@ export class StreamRun {
       this.#log(`warning: ${describeError(error, endpoint)}.`);
     }
     this.#dataId = dataId;
-    console.log(dataId);
+    if (this.#status) this.#status.around(() => console.log(dataId));
+    else console.log(dataId);
     const offline = session.platform === "platform unreachable" ? " (the platform cannot be reached: recording; the stream is created and everything sent when it is back)" : "";
     this.#log(`streaming to stream ${dataId} on ${endpoint} (${config.pointsPerChunk} points per chunk)${offline}.`);
   }

@@ -132,18 +132,27 @@ describe("pieces", () => {
     expect(sttyArgs("/dev/cu.usbserial", { baudRate: 19200, dataBits: 8, parity: "even", stopBits: 1 }, "darwin").slice(0, 2)).toEqual(["-f", "/dev/cu.usbserial"]);
   });
 
-  it("the status line: redrawn in place on a terminal, messages above it; plain lines otherwise", async () => {
+  it("the status line: redrawn in place on a terminal (log-update), messages above it, cut to the width; plain lines otherwise", async () => {
     let tty = "";
     let n = 0;
-    const live = new StatusLine(() => `${++n} read`, { output: { isTTY: true, write: (t: string) => (tty += t) }, redrawMs: 20 });
+    const live = new StatusLine(() => `${++n} read`, { output: { isTTY: true, columns: 40, write: (t: string) => (tty += t) }, redrawMs: 20 });
     await new Promise((r) => setTimeout(r, 70));
     live.log("bad line: x");
     await new Promise((r) => setTimeout(r, 30));
     live.stop();
-    expect(tty).toMatch(/^\r1 read\x1b\[K\r2 read\x1b\[K/);
-    expect(tty).toMatch(/\r\x1b\[Katomscale-stream: bad line: x\n\r\d+ read\x1b\[K/);
-    expect(tty.endsWith("\r\x1b[K")).toBe(true); // erased when stopped
-    expect(tty).not.toContain("read\n");
+    const ERASE = "\x1b[2K\x1b[1A\x1b[2K\x1b[G"; // erase the line drawn before, go back up to it
+    expect(tty.startsWith("\x1b[?2026h1 read\n")).toBe(true);
+    expect(tty).toContain(`${ERASE}2 read\n`); // redrawn in place
+    expect(tty).toMatch(/\x1b\[G\x1b\[\?2026latomscale-stream: bad line: x\n\x1b\[\?2026h\d+ read\n/); // erased, the message, drawn again below it
+    expect(tty.endsWith(`${ERASE}\x1b[?2026l`)).toBe(true); // erased when stopped
+    // Every status line drawn is erased before the next one: one line on screen at a time.
+    expect(tty.split(/\d+ read\n/).length - 1).toBe(tty.split(ERASE).length - 1);
+    let narrow = "";
+    const cut = new StatusLine(() => "0123456789abcdefghij", { output: { isTTY: true, columns: 12, write: (t: string) => (narrow += t) }, redrawMs: 10 });
+    await new Promise((r) => setTimeout(r, 30));
+    cut.stop();
+    expect(narrow).toContain("0123456789…\n");
+    expect(narrow).not.toContain("0123456789a");
     let plain = "";
     const log = new StatusLine(() => "5 read", { output: { isTTY: false, write: (t: string) => (plain += t) }, logIntervalMs: 20 });
     await new Promise((r) => setTimeout(r, 50));
@@ -151,6 +160,7 @@ describe("pieces", () => {
     log.stop();
     expect(plain).toMatch(/^(atomscale-stream: 5 read\n)+atomscale-stream: hello\n$/);
     expect(plain).not.toContain("\r");
+    expect(plain).not.toContain("\x1b");
   });
 
   it("CSV: quotes, delimiters, time cells", () => {

@@ -5,7 +5,13 @@ import type { Reading } from "../../lib/types.ts";
 
 async function run(input: Array<Reading | Reading[]>, options: ConstructorParameters<typeof ValidateReadingsStream>[0] = {}) {
   const out: Reading[][] = [];
-  await ReadableStream.from(input)
+  const source = new ReadableStream<Reading | Reading[]>({
+    start(controller) {
+      for (const item of input) controller.enqueue(item);
+      controller.close();
+    },
+  });
+  await source
     .pipeThrough(new ValidateReadingsStream(options))
     .pipeTo(new WritableStream({ write: (batch) => void out.push(batch) }));
   return out;
