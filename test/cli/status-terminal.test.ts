@@ -43,7 +43,7 @@ describe.each(["node", "deno"] as const)("the status line on a terminal, in %s",
       child.stdin!.write("# a b\r");
       for (let i = 0; i < 25; i++) child.stdin!.write(`${i} ${1000 + i}\r`);
       await until(/50 read · 50 saved · \d+ sent .* · reading · online/, "the status line with the readings");
-      const dataId = /\n([0-9a-f-]{36})\r?\n/.exec(out)?.[1];
+      const dataId = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\r?\n/.exec(out)?.[1]; // on its own line (after the status line is erased)
       expect(dataId, out).toBeDefined();
       await until(/50 sent/, "everything sent");
       child.stdin!.write("\x03"); // ^C on the terminal

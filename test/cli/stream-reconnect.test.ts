@@ -90,4 +90,35 @@ describe.each(["node", "deno"] as const)("stream --device, unplugged and plugged
       for (const c of cleanups) await c().catch(() => {});
     }
   }, 90_000);
+
+  it.skipIf(skip)("--exit-on-disconnect: the device going away ends the run — what was read is sent and finalized, exit 1", async () => {
+    if (runtime === "deno") requireDeno();
+    const pty = await ptyPair();
+    const instrument = startInstrument(pty.a, "lines", { RATE_HZ: "20" });
+    try {
+      await instrument.ready;
+      const cli = startCli(
+        ["stream", "--device", pty.b, "--exit-on-disconnect", "--api-key", emu.apiKey, "--endpoint", emu.url, "--outbox", await tempDir("cli-outbox-"), "--points-per-chunk", "16", "--log-interval", "0.3"],
+        { runtime },
+      );
+      await cli.waitForStderr(/reading .*\/b \(lines, 115200 baud, 8N1\)/);
+      instrument.go();
+      const dataId = await cli.dataId();
+      await cli.waitForCount("read", 30);
+      const { produced } = await instrument.stop();
+      await pty.close();
+      expect(await cli.exited()).toBe(1);
+      expect(cli.stderr()).toMatch(/is gone \(.*\): ending the run \(--exit-on-disconnect\)\./);
+      expect(cli.stderr()).toMatch(/stopped \(input error\)/);
+      expect(cli.stderr()).toContain(`stream ${dataId} finalized.`);
+      const back = await readBack(emu, dataId);
+      const n = back.properties.temperature!.values.length;
+      expect(n).toBeGreaterThanOrEqual(15);
+      expect(back.properties.temperature!.values).toEqual(valuesOf(produced, "temperature").slice(0, n));
+      expect(back.properties.pressure!.values).toEqual(valuesOf(produced, "pressure").slice(0, n));
+    } finally {
+      await instrument.stop().catch(() => {});
+      await pty.close();
+    }
+  }, 60_000);
 });
