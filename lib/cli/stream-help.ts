@@ -34,7 +34,7 @@ export const INPUT_HELP: HelpSection = {
     "  --exit-on-disconnect    end the run (finalize, exit 1) when the device goes away instead",
     "  --stdin, -              standard input, read with --driver lines",
     "  --file PATH             a CSV file: a header row names the columns; a column named time, timestamp",
-    "                          or t holds each row's time (Unix epoch seconds, or ISO 8601), else a row is",
+    "                          or t (no units) holds each row's time (epoch seconds or ISO 8601), else a row is",
     "                          stamped when it is read; every other column is a channel. Fields separated",
     '                          by ",", ";" or tabs; "1,5" decimal commas are read in ";"-separated files',
   ],

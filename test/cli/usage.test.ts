@@ -16,6 +16,8 @@ describe("help", () => {
     expect(top.stdout).toMatch(/^\s+stream\s+stream a serial instrument, stdin or a CSV file/m);
     expect(top.stdout).toMatch(/^\s+poll\s+print a stream's points as they arrive/m);
     expect(top.stdout).toMatch(/^\s+serve\s+/m);
+    expect(top.stdout).toMatch(/^\s+drain\s+send what an outbox holds/m);
+    expect(top.stdout).toMatch(/^\s+instruments\s+list the growth instruments \(id, name, type\)/m);
   });
 
   it("stream --help documents every flag and the exit codes", async () => {
@@ -25,6 +27,7 @@ describe("help", () => {
       "--device PATH", "--baud N", "--data-bits", "--parity", "--stop-bits", "--stdin", "--file PATH", "--driver ID", "--channels",
       "--command", "--address", "--name", "--physical-sample", "--instrument", "--project", "--points-per-chunk", "--outbox DIR",
       "--resume", "--finalize-timeout", "--api-key", "--endpoint", "ATOMSCALE_API_KEY", "AS_API_KEY", "AS_API_ENDPOINT",
+      "--exit-on-disconnect", "/dev/serial/by-id/", "waiting for PATH to come back", "--version", "atomscale-stream instruments", "atomscale-stream drain",
     ]) expect(help.stdout, flag).toContain(flag);
     for (const driver of ["lines", "pfeiffer-tpg26x", "lakeshore-33x", "scpi", "impac"]) expect(help.stdout).toContain(driver);
     expect(help.stdout).toMatch(/^ {2}0 +finished: the stream is finalized/m);
@@ -65,6 +68,10 @@ describe("usage errors exit 2 and name the problem", () => {
     [["stream", "--device", "/dev/null", "--parity", "mark", ...KEY], '--parity must be one of none, even, odd, got "mark"'],
     [["stream", "--device", "/dev/null", "--data-bits", "9", ...KEY], '--data-bits must be one of 7, 8, got "9"'],
     [["stream", "--stdin", "--baud", "9600", ...KEY], "--baud applies to --device only"],
+    [["stream", "--stdin", "--exit-on-disconnect", ...KEY], "--exit-on-disconnect applies to --device only"],
+    [["drain", "extra", ...KEY], 'unexpected argument "extra"'],
+    [["drain", "--list", "--keep-open"], "--list sends nothing; drop --keep-open"],
+    [["instruments", "x", ...KEY], 'unexpected argument "x"'],
     [["stream", "--device", "/dev/null", "--driver", "scpi", ...KEY], "--command: The SCPI driver needs the query to send"],
     [["stream", "--device", "/dev/null", "--driver", "pfeiffer-tpg26x", "--address", "9", ...KEY], "--address: The Pfeiffer gauge must be a number from 1 to 6"],
     [["stream", "--stdin", "--command", "MEAS?", ...KEY], "--command applies to --driver scpi, not lines"],
