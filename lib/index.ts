@@ -23,6 +23,8 @@ export { ChunkStream } from "./streams/chunk-stream.js";
 export type { ChunkStreamOptions } from "./streams/chunk-stream.js";
 export { UploadStream } from "./streams/upload-stream.js";
 export type { UploadStreamOptions } from "./streams/upload-stream.js";
+export { ValidateReadingsStream } from "./streams/validate-readings.js";
+export type { ValidateReadingsStreamOptions, InvalidReading } from "./streams/validate-readings.js";
 export { Chunker } from "./streams/chunker.js";
 export { BaseOutbox, OutboxFullError, sliceBytes } from "./outbox/outbox.js";
 export type {
