@@ -40,11 +40,15 @@ describe("stream --device, left running through outages and unplugs", () => {
     const started = Date.now();
     const at = (fraction: number) => new Promise((r) => setTimeout(r, Math.max(0, started + fraction * SECONDS * 1000 - Date.now())));
     let segmentFrom = 0;
+    let unplugs = 0;
     const unplug = async () => {
       const { produced } = await instrument.stop();
       segments.push({ from: segmentFrom, produced });
       await pty.close();
-      await cli.waitForStderr(/waiting for \S+ to come back; the stream stays open/g);
+      unplugs++;
+      // The CLI noticed this unplug (not only the one before).
+      for (let i = 0; i < 600 && (cli.stderr().match(/waiting for \S+ to come back; the stream stays open/g)?.length ?? 0) < unplugs; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(cli.stderr().match(/waiting for \S+ to come back; the stream stays open/g)).toHaveLength(unplugs);
     };
     const replug = async () => {
       segmentFrom = Date.now();
