@@ -4,7 +4,6 @@
  * codes as `stream`; `--list` shows what is pending per stream and sends nothing.
  */
 import { existsSync } from "node:fs";
-import type { FinalizeResult } from "../streamer.js";
 import { FileOutbox } from "../outbox/file.js";
 import { apiHelp, API_OPTIONS, credentials, parseCommand, secondsOption, usage } from "./args.js";
 import { defaultOutboxDir } from "./data-dir.js";
@@ -12,7 +11,7 @@ import { describeError } from "./describe-error.js";
 import { CliError } from "./errors.js";
 import { StatusLine } from "./status-line.js";
 import { EXIT_SECOND_SIGNAL } from "./stream-run.js";
-import { pendingOf, plural, UploadSession, type PendingOfStream } from "./upload-session.js";
+import { pendingOf, plural, UploadSession, type FinalizeOutcome, type PendingOfStream } from "./upload-session.js";
 import { versionLine } from "./version.js";
 
 const COMMAND = "drain";
@@ -204,7 +203,7 @@ class DrainRun {
     this.#status.stop();
     this.#status.snapshot();
 
-    const results: Array<FinalizeResult | Error> = done === "stopped" ? finalizing.map((id) => this.#resultNow(id)) : done[0];
+    const results: Array<FinalizeOutcome | Error> = done === "stopped" ? finalizing.map((id) => this.#resultNow(id)) : done[0];
     const outcome = session.outcome(finalizing, results, (id) => `stream ${id}`);
     let code = outcome.code;
     const lines = [`${plural(this.#ids.reduce((n, id) => n + session.streamer.stats(id).ackedPoints, 0), "point")} sent.`, ...outcome.lines];
@@ -222,7 +221,7 @@ class DrainRun {
   }
 
   /** A stream's result as it stands (after a stop). */
-  #resultNow(dataId: string): FinalizeResult {
+  #resultNow(dataId: string): FinalizeOutcome {
     const outbox = this.#session!.outbox;
     const mine = outbox.slices(dataId);
     const quarantined = mine.filter((s) => s.quarantined);

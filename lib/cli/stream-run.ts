@@ -257,7 +257,7 @@ export class StreamRun {
       );
     }
     if (inputError !== undefined) code = code === 0 || code === 3 ? 1 : code;
-    if (code !== 0 && results.some((r) => !(r instanceof Error) && r.status === "deferred")) lines.push(leftBehind(session, dataId, this.#earlier));
+    if (code !== 0 && results.some((r) => !(r instanceof Error) && r.status !== "finalized")) lines.push(leftBehind(session, dataId, this.#earlier));
     for (const line of lines) this.#log(line);
     return code;
   }

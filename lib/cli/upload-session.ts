@@ -16,6 +16,18 @@ export const EXIT_PENDING = 3;
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/**
+ * What `outcome` reads of a finalize's result: the fields every version of the streamer has, and the
+ * verification's (`corrupt`, `unverified`, status "unverified") where it has them.
+ */
+export interface FinalizeOutcome {
+  status: FinalizeResult["status"] | "unverified";
+  unsent: readonly unknown[];
+  quarantined: FinalizeResult["quarantined"];
+  corrupt?: readonly unknown[] | undefined;
+  unverified?: readonly unknown[] | undefined;
+}
+
 /** The connection as the status line names it. */
 export type PlatformState = "online" | "platform unreachable" | "key refused";
 
@@ -119,6 +131,12 @@ export class UploadSession {
     return Math.max(0, stats.acceptedPoints - stats.ackedPoints - refused);
   }
 
+  /** The platform's data id of a stream (a stream started offline has a local id until the platform has it). */
+  platformId(dataId: string): string | undefined {
+    const lookup = (this.streamer as unknown as { platformDataId?: (id: string) => string | undefined }).platformDataId;
+    return lookup ? lookup.call(this.streamer, dataId) : dataId;
+  }
+
   /** Finalize every stream with one deadline; an error is a result too. */
   async finalizeAll(ids: readonly string[], timeoutMs: number): Promise<Array<FinalizeResult | Error>> {
     this.streamer.retryNow();
@@ -137,12 +155,13 @@ export class UploadSession {
    * One line per stream and the exit code: 0 all finalized, 3 something deferred (pending), 1 an error
    * (a refused finalize, refused slices, a refused key).
    */
-  outcome(ids: readonly string[], results: ReadonlyArray<FinalizeResult | Error>, name: (id: string, i: number) => string): { code: number; lines: string[] } {
+  outcome(ids: readonly string[], results: ReadonlyArray<FinalizeOutcome | Error>, name: (id: string, i: number) => string): { code: number; lines: string[] } {
     let code = 0;
     const lines: string[] = [];
     ids.forEach((id, i) => {
       const result = results[i]!;
-      const which = name(id, i);
+      const platform = this.platformId(id);
+      const which = `${name(id, i)}${platform !== undefined && platform !== id ? ` (platform data id ${platform})` : ""}`;
       if (result instanceof Error) {
         code = 1;
         lines.push(`${which}: ${describeError(result, this.endpoint)}.`);
@@ -153,8 +172,17 @@ export class UploadSession {
         const first = result.quarantined[0]!.quarantined;
         lines.push(`${which}: the server refused ${plural(result.quarantined.length, "slice")} (kept in the outbox ${this.outboxDir})${first ? `: ${withoutStop(first.message)}` : ""}.`);
       }
+      if ((result.corrupt?.length ?? 0) > 0) {
+        code = 1;
+        lines.push(`${which}: ${plural(result.corrupt!.length, "slice")} could not be read back from the outbox ${this.outboxDir} (damaged storage): set aside, not sent.`);
+      }
       if (result.status === "finalized") lines.push(`${which} finalized.`);
-      else {
+      else if (result.status === "unverified") {
+        code = 1;
+        lines.push(
+          `${which}: the server's copy kept differing from what was sent (${plural(result.unverified?.length ?? 0, "channel")}), so the stream is not finalized; the data stays in the outbox ${this.outboxDir}.`,
+        );
+      } else {
         if (code === 0) code = EXIT_PENDING;
         const points = this.notSent(id);
         lines.push(
@@ -195,6 +223,12 @@ export class UploadSession {
     streamer.addEventListener("progress", () => {
       if (this.#platform === "platform unreachable") this.#log("the platform is reachable again: sending what waited.");
       if (this.#platform !== "key refused") this.#platform = "online";
+    });
+    streamer.addEventListener("initialized", (event) => {
+      const detail = (event as CustomEvent<{ dataId?: string; platformDataId?: string }>).detail;
+      if (detail.dataId !== undefined && detail.platformDataId !== undefined && detail.dataId !== detail.platformDataId) {
+        this.#log(`stream ${detail.dataId} is created on the platform: its data id there is ${detail.platformDataId} (for "atomscale-stream poll").`);
+      }
     });
     streamer.addEventListener("quarantine", (event) => {
       const detail = (event as CustomEvent<{ dataId: string; slices: Array<{ channel: string; chunkIndex: number; message: string }> }>).detail;

@@ -42,7 +42,7 @@ export interface CliProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** The first stdout line: the stream's data id. */
+  /** The first stdout line: the stream's data id (a UUID, or `local-<uuid>` for a stream started offline). */
   dataId(timeoutMs?: number): Promise<string>;
   /** Wait until stderr matches; resolves with the match (the last one, for a global regexp). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
@@ -110,7 +110,7 @@ export function startCli(args: string[], options: { runtime?: Runtime; env?: Rec
     child,
     stdout: () => out,
     stderr: () => err,
-    dataId: (timeoutMs = 30_000) => waitUntil(() => /^([0-9a-f-]{36})\n/.exec(out)?.[1], "the data id on stdout", timeoutMs),
+    dataId: (timeoutMs = 30_000) => waitUntil(() => /^((?:local-)?[0-9a-f-]{36})\n/.exec(out)?.[1], "the data id on stdout", timeoutMs),
     waitForStderr: (pattern, timeoutMs = 30_000) =>
       waitUntil(() => {
         if (pattern.global) return [...err.matchAll(pattern)].at(-1) ?? undefined;

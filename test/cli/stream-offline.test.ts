@@ -45,7 +45,7 @@ describe.each(["node", "deno"] as const)("stream started offline, in %s", (runti
     const started = Date.now();
     try {
       cli.write(`# a[C] b[mbar]\n${lines(0, 10)}`); // the first second
-      await cli.dataId(60_000); // a stream id while the platform is away
+      const localId = await cli.dataId(60_000); // a stream id while the platform is away
       await cli.waitForStderr(/platform unreachable \(.*ECONNREFUSED/, 60_000);
       await cli.waitForStderr(/· reading · platform unreachable \(ECONNREFUSED\)/, 30_000); // the status line
       await cli.waitForCount("read", 20);
@@ -65,6 +65,12 @@ describe.each(["node", "deno"] as const)("stream started offline, in %s", (runti
       const entries = (await http(emu)("GET", "/data_entries/")).body as Array<{ data_id: string; raw_name: string; pipeline_status: string }>;
       const mine = entries.filter((e) => e.raw_name === name);
       expect(mine, JSON.stringify(entries)).toHaveLength(1); // one stream, not one per retry
+      const platformId = mine[0]!.data_id;
+      if (localId !== platformId) {
+        // Started offline under a local id: the platform's id is said once known, and in the summary.
+        expect(cli.stderr()).toContain(`stream ${localId} is created on the platform: its data id there is ${platformId}`);
+        expect(cli.stderr()).toContain(`stream ${localId} (platform data id ${platformId}) finalized.`);
+      }
       const back = await readBack(emu, mine[0]!.data_id);
       expect(back.properties.a?.values).toEqual(range(0, 30));
       expect(back.properties.b?.values).toEqual(range(0, 30).map((i) => 1000 + i));
