@@ -151,7 +151,7 @@ describe("stream from stdin and from a file", () => {
     try {
       first.write(lines(1, 137));
       await first.waitForCount("saved", 274); // all of it durable in the outbox (the open chunk as a partial slice)
-      await first.waitForStderr(/platform unreachable \(POST \/metrology\/stream\/chunk\/multi: cannot connect/);
+      await first.waitForStderr(/platform unreachable \(POST \/(metrology|tool-state)\/stream\/chunk\/multi: cannot connect/);
       first.kill("SIGKILL");
       expect(await first.exited()).toBe(137);
       expect(Object.keys((await readBack(emu, dataId)).properties)).toEqual([]); // nothing got through
