@@ -21,6 +21,8 @@ export type InputState = "reading" | "waiting" | "ended";
 export interface InputHooks {
   log(message: string): void;
   problem(problem: DriverProblem): void;
+  /** Something a driver says once (e.g. that the instrument's own header names the channels). */
+  info?(message: string): void;
   /** The input's state changed. */
   state?(state: InputState): void;
 }
@@ -223,6 +225,8 @@ async function connect(config: StreamConfig, signal: AbortSignal, hooks: InputHo
       dropFirstLine: config.input.kind === "device",
       signal,
       onProblem,
+      // Drivers that say things once (an instrument header overriding --channels) take `onInfo`; others ignore it.
+      ...({ onInfo: (info: { message: string }) => hooks.info?.(info.message) } as object),
     });
   }
   return { source, readings, reader: readings.getReader(), cancel };

@@ -92,6 +92,11 @@ export class StreamRun {
     const hooks = {
       log: (message: string) => this.#log(message),
       problem: (p: DriverProblem) => this.#problem(p),
+      info: (message: string) => {
+        // The driver said it (the channels it names itself): the sink need not say it again.
+        if (/channel/i.test(message)) this.#saidChannels = true;
+        this.#log(message);
+      },
       state: (_: InputState) => this.#status?.redraw(),
     };
     this.#input = await InstrumentInput.open(config, this.#stop.signal, hooks);
