@@ -99,6 +99,7 @@ Exit codes:
 /** The help text, with `extra` sections (e.g. per-driver options) after the instrument's. */
 export function streamHelp(extra: HelpSection[] = []): string {
   const sections = [INPUT_HELP, SERIAL_HELP, driverHelp(), ...extra, STREAM_HELP, { title: "", lines: [apiHelp(24)] }];
-  const body = sections.map((s) => [s.title, ...s.lines].filter((l) => l !== "").join("\n")).join("\n\n");
+  // A section without a title has no title line; blank lines inside a section stay.
+  const body = sections.map((s) => [s.title, ...s.lines].filter((l, i) => i > 0 || l !== "").join("\n")).join("\n\n");
   return `${USAGE}\n\n${body}\n\n${STOPPING}`;
 }
