@@ -10,6 +10,7 @@ export const API_OPTIONS = {
   "api-key": { type: "string" },
   endpoint: { type: "string" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
 } as const satisfies Options;
 
 /** Help lines of the API options, with the flag column `width` wide. */
@@ -18,6 +19,7 @@ export function apiHelp(width: number): string {
     ["--api-key KEY", "the API key (default: $ATOMSCALE_API_KEY, else $AS_API_KEY); never printed"],
     ["--endpoint URL", `the API's base URL (default: $AS_API_ENDPOINT, else ${DEFAULT_ENDPOINT})`],
     ["-h, --help", "show this help"],
+    ["--version", "print the version of atomscale-stream"],
   ]
     .map(([flag, text]) => `  ${flag!.padEnd(width)}${text}`)
     .join("\n");

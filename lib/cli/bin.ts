@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `atomscale-stream` command line. */
 import { CliError, USAGE_EXIT } from "./errors.js";
+import { versionLine } from "./version.js";
 
 interface Command {
   summary: string;
@@ -29,9 +30,19 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import("./stream.js")).streamCommand(argv),
     exitWhenDone: true,
   },
+  drain: {
+    summary: "send what an outbox holds and finalize the streams left in it (--list: show it)",
+    run: async (argv) => (await import("./drain.js")).drainCommand(argv),
+    exitWhenDone: true,
+  },
   poll: {
     summary: "print a stream's points as they arrive",
     run: async (argv) => (await import("./poll.js")).pollCommand(argv),
+    exitWhenDone: true,
+  },
+  instruments: {
+    summary: "list the growth instruments (id, name, type) for stream --instrument",
+    run: async (argv) => (await import("./instruments.js")).instrumentsCommand(argv),
     exitWhenDone: true,
   },
 };
@@ -42,7 +53,7 @@ Usage: atomscale-stream <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
   .join("\n")}
 
 Run "atomscale-stream <command> --help" for a command's options; "atomscale-stream --version" for the version.
@@ -55,8 +66,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name === undefined ? USAGE_EXIT : 0;
   }
-  if (name === "--version") {
-    console.log((await import("./version.js")).packageVersion());
+  if (name === "--version" || name === "-V" || name === "version") {
+    console.log(versionLine());
     return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

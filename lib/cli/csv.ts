@@ -1,10 +1,12 @@
 /**
  * CSV → readings, for `atomscale-stream stream --file`. The first non-blank row is a header naming the
- * columns (`name` or `name[units]`); a column named `time`, `timestamp` or `t` (any case) holds each row's
- * time — Unix epoch seconds, or an ISO 8601 date-time — else a row is stamped when it is read. Every
- * other column is a channel; an empty cell is no reading. Fields are separated by commas (or by tabs or
- * semicolons when the header has those and no comma); double quotes work as in RFC 4180 within a line.
- * A row that does not parse is reported (`bad-line`) and skipped.
+ * columns (`name` or `name[units]`); a column named `time`, `timestamp` or `t` (any case, without units
+ * or with `[s]`) holds each row's time — Unix epoch seconds, or an ISO 8601 date-time — else a row is stamped when it is read. Every
+ * other column is a channel; an empty cell is no reading. Fields are separated by commas, semicolons or
+ * tabs — whichever the header holds most of (outside quotes); in a file separated by semicolons or tabs a
+ * decimal comma (`12,5`) is read as a decimal point, as spreadsheets in much of Europe write it. Double
+ * quotes work as in RFC 4180 within a line. A first row of numbers is refused (a header is needed, and
+ * numbers are not channel names). A row that does not parse is reported (`bad-line`) and skipped.
  */
 import { open } from "node:fs/promises";
 import type { DriverProblem, TimedBytes } from "../serial/driver.js";
@@ -82,9 +84,31 @@ export function splitCsvLine(line: string, delimiter: string): string[] | undefi
   return fields;
 }
 
+/** The delimiter a header uses: `,`, `;` or a tab, whichever occurs most outside quotes (`,` when none does). */
+export function detectDelimiter(header: string): string {
+  const counts = new Map<string, number>([[",", 0], [";", 0], ["\t", 0]]);
+  let quoted = false;
+  for (const c of header) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  // On a tie ";" and tabs win: the commas are then decimal commas.
+  let best = ",";
+  for (const d of [";", "\t"]) if (counts.get(d)! > 0 && counts.get(d)! >= counts.get(best)!) best = d;
+  return best;
+}
+
+/** A number cell: `12.5`, `1e-7`; with `decimalComma`, also `12,5` and `1,5e-7`. */
+export function parseNumberCell(text: string, decimalComma: boolean): number | undefined {
+  const plain = parseDecimal(text);
+  if (plain !== undefined || !decimalComma) return plain;
+  const s = text.trim();
+  return /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/.test(s) ? parseDecimal(s.replace(",", ".")) : undefined;
+}
+
 /** Epoch seconds from a time cell: a number of seconds, or an ISO 8601 date-time. */
-export function parseTimeCell(text: string): number | { problem: string } {
-  const seconds = parseDecimal(text);
+export function parseTimeCell(text: string, decimalComma = false): number | { problem: string } {
+  const seconds = parseNumberCell(text, decimalComma);
   if (seconds !== undefined) {
     if (Math.abs(seconds) >= MAX_EPOCH_SECONDS) {
       return { problem: `time ${text} looks like milliseconds: the time column holds Unix epoch seconds (e.g. ${(seconds / 1000).toFixed(3)})` };
@@ -134,10 +158,17 @@ export class CsvParser {
     };
     const fields = splitCsvLine(text, this.#delimiter);
     if (fields === undefined) return bad("a quote does not close");
-    if (fields.length !== this.#width) return bad(`${fields.length} field(s) where the header has ${this.#width}`);
+    if (fields.length !== this.#width) {
+      const hint =
+        this.#delimiter === "," && fields.length > this.#width && /\d,\d/.test(text)
+          ? ' (decimal commas? In a file whose fields are separated by ",", write 12.5; or separate the fields by ";" and keep 12,5)'
+          : "";
+      return bad(`${fields.length} field(s) where the header has ${this.#width}${hint}`);
+    }
+    const decimalComma = this.#delimiter !== ",";
     let t = line.t;
     if (this.#time >= 0) {
-      const parsed = parseTimeCell(fields[this.#time]!);
+      const parsed = parseTimeCell(fields[this.#time]!, decimalComma);
       if (typeof parsed !== "number") return bad(parsed.problem);
       t = parsed;
     }
@@ -145,17 +176,27 @@ export class CsvParser {
     for (const column of this.#columns) {
       const cell = fields[column.index]!;
       if (cell === "") continue;
-      const value = parseDecimal(cell);
-      if (value === undefined) return bad(`${column.name}: ${JSON.stringify(cell)} is not a number`);
+      const value = parseNumberCell(cell, decimalComma);
+      if (value === undefined) {
+        const hint = !decimalComma && /^[+-]?\d*,\d+$/.test(cell) ? ' (a decimal comma: write 12.5, or separate the fields by ";")' : "";
+        return bad(`${column.name}: ${JSON.stringify(cell)} is not a number${hint}`);
+      }
       readings.push({ channel: column.name, t, value, units: column.units });
     }
     return readings;
   }
 
   #header(text: string): void {
-    this.#delimiter = text.includes(",") ? "," : text.includes("\t") ? "\t" : text.includes(";") ? ";" : ",";
+    this.#delimiter = detectDelimiter(text);
     const names = splitCsvLine(text, this.#delimiter);
     if (!names) throw new CsvHeaderError(`the CSV header's quotes do not close: ${text}`);
+    const filled = names.filter((n) => n !== "");
+    if (filled.length > 0 && filled.every((n) => parseNumberCell(n, true) !== undefined || typeof parseTimeCell(n) === "number")) {
+      const shown = names.slice(0, 3).join(this.#delimiter);
+      throw new CsvHeaderError(
+        `the first row (${shown}${names.length > 3 ? this.#delimiter + "…" : ""}) holds numbers, not column names: the file needs a header row naming the columns, e.g. time,temperature[C],pressure[mbar]`,
+      );
+    }
     this.#width = names.length;
     const units = this.#options.units ?? {};
     const wanted = this.#options.columns;
@@ -168,7 +209,9 @@ export class CsvParser {
       if (seen.has(name)) throw new CsvHeaderError(`the CSV header names ${JSON.stringify(name)} twice`);
       if ([...name].length > MAX_CHANNEL_NAME) throw new CsvHeaderError(`the CSV column name ${JSON.stringify(name.slice(0, 40))}… is longer than ${MAX_CHANNEL_NAME} characters`);
       seen.add(name);
-      if (this.#time < 0 && (TIME_COLUMNS as readonly string[]).includes(name.toLowerCase())) {
+      // A column with units other than seconds is a channel ("T[°C]" is a temperature, not the time).
+      const timeUnits = m?.[2] === undefined || m[2] === "" || m[2] === "s";
+      if (this.#time < 0 && timeUnits && (TIME_COLUMNS as readonly string[]).includes(name.toLowerCase())) {
         this.#time = index;
         return;
       }

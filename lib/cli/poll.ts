@@ -4,7 +4,9 @@ import { ApiError } from "../api/errors.js";
 import type { Timeseries } from "../api/types.js";
 import { pollTimeseries } from "../poll.js";
 import { apiHelp, API_OPTIONS, credentials, integerOption, parseCommand, secondsOption, usage } from "./args.js";
+import { describeError } from "./describe-error.js";
 import { CliError } from "./errors.js";
+import { versionLine } from "./version.js";
 
 const COMMAND = "poll";
 
@@ -40,25 +42,37 @@ export interface PolledPoint {
   units: string | null;
 }
 
-/** Remembers which points were printed: per channel, the timestamps (ms) already seen. */
+/**
+ * Remembers which points were printed. A point is told apart by its channel, time, value and its
+ * occurrence among the answer's points with that same time and value — so two distinct points that
+ * share a timestamp both print (and so does a reading the instrument really sent twice), while a partial
+ * chunk replaced by the full one, or a chunk that arrives after a later one, prints nothing twice.
+ */
 export class NewPoints {
-  readonly #seen = new Map<string, Set<number>>();
+  /** Per channel: how many points with each (time ms, value) were printed. */
+  readonly #seen = new Map<string, Map<string, number>>();
 
   /** The points of this answer not returned before, by time then channel. */
   take(timeseries: Timeseries): PolledPoint[] {
     const out: PolledPoint[] = [];
     for (const [channel, property] of Object.entries(timeseries.properties)) {
       let seen = this.#seen.get(channel);
-      if (!seen) this.#seen.set(channel, (seen = new Set()));
+      if (!seen) this.#seen.set(channel, (seen = new Map()));
+      const inAnswer = new Map<string, number>();
       const n = Math.min(property.values.length, property.unixTimestampMs.length);
       for (let i = 0; i < n; i++) {
         const ms = property.unixTimestampMs[i];
         const value = property.values[i];
-        if (ms === null || ms === undefined || value === null || value === undefined || seen.has(ms)) continue;
-        seen.add(ms);
+        if (ms === null || ms === undefined || value === null || value === undefined) continue;
+        const key = `${ms}\u0000${Object.is(value, -0) ? 0 : value}`;
+        const occurrence = (inAnswer.get(key) ?? 0) + 1;
+        inAnswer.set(key, occurrence);
+        if (occurrence <= (seen.get(key) ?? 0)) continue;
+        seen.set(key, occurrence);
         out.push({ channel, t: ms / 1000, value, units: property.units });
       }
     }
+    // Stable: points of one channel at one time keep their order on the server.
     return out.sort((a, b) => a.t - b.t || (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
   }
 }
@@ -78,6 +92,10 @@ export async function pollCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(COMMAND, argv, OPTIONS);
   if (values.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(versionLine());
     return 0;
   }
   if (positionals.length === 0) throw usage(COMMAND, "which stream? Give its data id: atomscale-stream poll <dataId>. See --help.");
@@ -108,7 +126,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
         : (error) => {
             // Only a passing network problem is waited out; anything else ends the command.
             if (!(error instanceof ApiError) || error.classification !== "transient") throw error;
-            if (!failing) process.stderr.write(`atomscale-stream: poll: ${error.message} Retrying every ${intervalMs / 1000} s.\n`);
+            if (!failing) process.stderr.write(`atomscale-stream: poll: ${describeError(error, endpoint)}. Retrying every ${intervalMs / 1000} s.\n`);
             failing = true;
           },
     })) {
@@ -131,7 +149,11 @@ export async function pollCommand(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ApiError) {
       const what =
-        error.status === 404 ? `no stream ${dataId} on ${endpoint} (HTTP 404).` : error.classification === "auth" ? `the server refused the API key (HTTP ${error.status}).` : error.message;
+        error.status === 404
+          ? `no stream ${dataId} on ${endpoint} (HTTP 404). Check the data id, and that --endpoint is the API the stream was sent to.`
+          : error.classification === "auth"
+            ? `the server refused the API key (HTTP ${error.status}). Check the key (--api-key, or ATOMSCALE_API_KEY / AS_API_KEY) and run the command again.`
+            : `${describeError(error, endpoint)}.`;
       throw new CliError(`poll: ${what}`, 1, { cause: error });
     }
     throw error;

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_DATA_DIR, startEmulator } from "../emulator/start.js";
 import { CliError, USAGE_EXIT } from "./errors.js";
+import { versionLine } from "./version.js";
 
 export const DEFAULT_PORT = 8765;
 
@@ -18,7 +19,10 @@ Options:
   --database-url URL    a PostgreSQL server instead (default: $DATABASE_URL if set)
   --max-body-bytes N    largest request body accepted (default 16 MiB)
   --verbose             log every request
-  -h, --help            show this help`;
+  -h, --help            show this help
+  --version             print the version of atomscale-stream
+
+From this repository: npm start -- --port N (npm passes what follows "--" to serve).`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   let values;
@@ -35,6 +39,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         "max-body-bytes": { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -44,6 +49,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   if (values.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(versionLine());
     return 0;
   }
   const port = integerOption("--port", values.port, DEFAULT_PORT, 0, 65535);
@@ -61,7 +70,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...(values.memory ? { memory: true } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(values.verbose ? { log: (line: string) => console.log(line) } : {}),
-  }).catch((error: Error) => {
+  }).catch((error: Error & { code?: string }) => {
+    if (error.code === "EADDRINUSE" || /EADDRINUSE|address already in use/i.test(error.message)) {
+      throw new CliError(
+        `serve: port ${port} on ${values.host ?? "127.0.0.1"} is in use (EADDRINUSE) — another emulator may be running there. Choose another port with --port N (--port 0 picks a free one; with npm: npm start -- --port N).`,
+        1,
+        { cause: error, code: "port_in_use" },
+      );
+    }
     throw new CliError(`serve: ${error.message}`, 1, { cause: error });
   });
 

@@ -1,12 +1,15 @@
 /**
- * Progress on stderr: on a terminal, one status line redrawn in place (`\r`, erase to end of line);
- * otherwise a plain log line every `logIntervalMs`. Messages go above the status line.
+ * Progress on stderr: on a terminal, one status line redrawn in place by `log-update` (a kept library;
+ * it works in Node and in Deno); otherwise a plain log line every `logIntervalMs`. Messages go above the
+ * status line.
  */
+import { createLogUpdate } from "log-update";
 
 export interface StatusOutput {
   write(text: string): unknown;
   readonly isTTY?: boolean | undefined;
   readonly columns?: number | undefined;
+  readonly rows?: number | undefined;
 }
 
 export interface StatusLineOptions {
@@ -27,28 +30,55 @@ export class StatusLine {
   readonly #output: StatusOutput;
   readonly #render: () => string;
   readonly #prefix: string;
+  readonly #draw: ReturnType<typeof createLogUpdate> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #drawn = false;
 
   constructor(render: () => string, options: StatusLineOptions = {}) {
-    this.#output = options.output ?? process.stderr;
-    this.live = options.live ?? this.#output.isTTY === true;
+    const output = options.output ?? process.stderr;
+    this.#output = output;
+    this.live = options.live ?? output.isTTY === true;
     this.#render = render;
     this.#prefix = options.prefix ?? "atomscale-stream: ";
+    if (this.live) {
+      // One line, cut to the terminal's width (a terminal that reports no width — a serial console — gets 80).
+      const terminal = {
+        write: (text: string) => output.write(text),
+        isTTY: output.isTTY,
+        get columns() {
+          return output.columns || 80;
+        },
+        get rows() {
+          return output.rows || 24;
+        },
+      };
+      this.#draw = createLogUpdate(terminal as unknown as NodeJS.WriteStream, { showCursor: true });
+    }
     const period = this.live ? (options.redrawMs ?? 250) : (options.logIntervalMs ?? 5000);
-    this.#timer = setInterval(() => (this.live ? this.#draw() : this.#output.write(`${this.#prefix}${this.#render()}\n`)), period);
+    this.#timer = setInterval(() => (this.live ? this.#redraw() : this.#output.write(`${this.#prefix}${this.#render()}\n`)), period);
   }
 
   /** A message, above the status line. */
   log(message: string): void {
-    this.#clear();
+    this.#draw?.clear();
     this.#output.write(`${this.#prefix}${message}\n`);
-    if (this.#timer !== undefined && this.live) this.#draw();
+    if (this.#timer !== undefined) this.#redraw();
+  }
+
+  /** Write something else to the terminal (e.g. the data id on stdout) with the status line out of its way. */
+  around(write: () => void): void {
+    this.#draw?.clear();
+    write();
+    if (this.#timer !== undefined) this.#redraw();
+  }
+
+  /** Redraw now (on a terminal), e.g. when a state it names changed. */
+  redraw(): void {
+    if (this.#timer !== undefined) this.#redraw();
   }
 
   /** The status now, as a plain line (start and end of a run). */
   snapshot(): void {
-    this.#clear();
+    this.#draw?.clear();
     this.#output.write(`${this.#prefix}${this.#render()}\n`);
   }
 
@@ -56,21 +86,15 @@ export class StatusLine {
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#clear();
+    this.#draw?.clear();
   }
 
-  #draw(): void {
+  #redraw(): void {
+    if (!this.#draw) return;
+    const width = this.#output.columns || 80;
     let text = this.#render();
-    const width = this.#output.columns;
-    if (width && text.length > width - 1) text = `${text.slice(0, Math.max(0, width - 2))}…`;
-    this.#output.write(`\r${text}\x1b[K`);
-    this.#drawn = true;
-  }
-
-  #clear(): void {
-    if (!this.#drawn) return;
-    this.#output.write("\r\x1b[K");
-    this.#drawn = false;
+    if (text.length > width - 1) text = `${text.slice(0, Math.max(0, width - 2))}…`;
+    this.#draw(text);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DENO } from "../helpers/deno.js";
@@ -42,7 +42,7 @@ export interface CliProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** The first stdout line: the stream's data id. */
+  /** The first stdout line: the stream's data id (a UUID, or `local-<uuid>` for a stream started offline). */
   dataId(timeoutMs?: number): Promise<string>;
   /** Wait until stderr matches; resolves with the match (the last one, for a global regexp). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
@@ -110,7 +110,7 @@ export function startCli(args: string[], options: { runtime?: Runtime; env?: Rec
     child,
     stdout: () => out,
     stderr: () => err,
-    dataId: (timeoutMs = 30_000) => waitUntil(() => /^([0-9a-f-]{36})\n/.exec(out)?.[1], "the data id on stdout", timeoutMs),
+    dataId: (timeoutMs = 30_000) => waitUntil(() => /^((?:local-)?[0-9a-f-]{36})\n/.exec(out)?.[1], "the data id on stdout", timeoutMs),
     waitForStderr: (pattern, timeoutMs = 30_000) =>
       waitUntil(() => {
         if (pattern.global) return [...err.matchAll(pattern)].at(-1) ?? undefined;
@@ -155,6 +155,7 @@ export function requireSocat(): void {
 }
 
 export interface PtyPair {
+  dir: string;
   /** The instrument's end. */
   a: string;
   /** The host's end (the CLI's --device). */
@@ -162,10 +163,13 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-/** `socat -d -d pty,raw,echo=0,link=DIR/a pty,raw,echo=0,link=DIR/b`, once both links exist. */
-export async function ptyPair(): Promise<PtyPair> {
+/**
+ * `socat -d -d pty,raw,echo=0,link=DIR/a pty,raw,echo=0,link=DIR/b`, once both links exist. Given the
+ * `dir` of a pair closed before, the new pair appears at the same paths (an adapter plugged back in).
+ */
+export async function ptyPair(reuseDir?: string): Promise<PtyPair> {
   requireSocat();
-  const dir = await tempDir("cli-pty-");
+  const dir = reuseDir ?? (await tempDir("cli-pty-"));
   const a = join(dir, "a");
   const b = join(dir, "b");
   const child = spawn("socat", ["-d", "-d", `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ["ignore", "ignore", "pipe"] });
@@ -178,11 +182,14 @@ export async function ptyPair(): Promise<PtyPair> {
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
+    dir,
     a,
     b,
+    /** Stop socat and remove the links (as a device node disappears when it is unplugged). */
     async close() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
+      await Promise.all([rm(a, { force: true }), rm(b, { force: true })]);
     },
   };
 }

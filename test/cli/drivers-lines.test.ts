@@ -63,9 +63,9 @@ describe.each(["node", "deno"] as const)("a device whose first line is bare name
         ["stream", "--device", pty.b, "--channels", "a,b", "--api-key", emu.apiKey, "--endpoint", emu.url, "--outbox", await tempDir("cli-outbox-"), "--points-per-chunk", "9", "--log-interval", "0.3"],
         { runtime },
       );
-      const dataId = await cli.dataId();
       await cli.waitForStderr(/reading .*\/b \(lines, 115200 baud, 8N1\)/);
       instrument.go();
+      const dataId = await cli.dataId(); // the stream starts with the first valid reading
       await cli.waitForCount("read", 40);
       cli.kill("SIGINT");
       expect(await cli.exited()).toBe(0);

@@ -1,6 +1,7 @@
 /** `atomscale-stream poll <dataId>` against the emulator: each point printed once, JSON lines, --once, Ctrl+C. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
+import { skipDeno } from "../helpers/deno.js";
 import { runCli, startCli } from "./cli-process.js";
 
 let emu: RunningEmulator;
@@ -94,6 +95,36 @@ describe("atomscale-stream poll", () => {
     cli.kill("SIGINT");
     expect(await cli.exited()).toBe(0);
     expect(parseLines(cli.stdout()).sort((a, b) => a.t - b.t || a.channel.localeCompare(b.channel))).toEqual(expected(0, 12));
+  });
+
+  it("distinct points that share a timestamp are all printed, once each (also a reading sent twice, and a later chunk at an earlier time)", async () => {
+    const dataId = await newStream();
+    const send = async (k: number, timestamps: number[], values: number[]) => {
+      const res = await http(emu)("POST", "/metrology/stream/chunk/multi", { data_id: dataId, chunk_index: k, channels: { temperature: { timestamps, values, units: "C" } } });
+      expect(res.status).toBe(200);
+    };
+    // Two readings at T0 with different values; the same reading twice at T0 + 1.
+    await send(0, [T0, T0, T0 + 1, T0 + 1], [1, 2, 3, 3]);
+    const at = (t: number, value: number) => ({ channel: "temperature", t, value, units: "C" });
+    for (const runtime of skipDeno ? (["node"] as const) : (["node", "deno"] as const)) {
+      const once = await runCli(["poll", dataId, "--once", "--json", "--api-key", emu.apiKey, "--endpoint", emu.url], { runtime });
+      expect(once.code, once.stderr).toBe(0);
+      expect(parseLines(once.stdout), runtime).toEqual([at(T0, 1), at(T0, 2), at(T0 + 1, 3), at(T0 + 1, 3)]);
+    }
+
+    const cli = startCli(["poll", dataId, "--json", "--interval", "0.2", "--api-key", emu.apiKey, "--endpoint", emu.url]);
+    const count = () => cli.stdout().split("\n").filter(Boolean).length;
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && count() < n; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(count(), cli.stderr()).toBe(n);
+    };
+    await until(4);
+    await send(1, [T0 + 1, T0 + 2], [4, 5]); // a new point at a time already printed
+    await until(6);
+    await new Promise((r) => setTimeout(r, 700)); // a few more polls with nothing new
+    cli.kill("SIGINT");
+    expect(await cli.exited()).toBe(0);
+    expect(parseLines(cli.stdout())).toEqual([at(T0, 1), at(T0, 2), at(T0 + 1, 3), at(T0 + 1, 3), at(T0 + 1, 4), at(T0 + 2, 5)]);
   });
 
   it("an unknown stream is an error (exit 1); a missing data id is a usage error (exit 2)", async () => {

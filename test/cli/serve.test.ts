@@ -42,6 +42,8 @@ describe("atomscale-stream serve", () => {
 
   it("prints its URL, key and database, serves the demo page at /, and stops cleanly on SIGINT", async () => {
     const emu = await spawnServe({ args: ["--memory"] });
+    // The lines after the URL and the key may come in a later chunk of output.
+    for (let i = 0; i < 200 && !/Press Ctrl\+C to stop/.test(emu.output()); i++) await new Promise((r) => setTimeout(r, 25));
     expect(emu.output()).toMatch(/Database: PGlite \(memory\)/);
     const page = await fetch(`${emu.url}/`);
     expect(page.status).toBe(200);

@@ -39,10 +39,10 @@ describe.each(["node", "deno"] as const)("stream --device on a pty, in %s", (run
         ["stream", "--device", pty.b, "--api-key", emu.apiKey, "--endpoint", emu.url, "--outbox", await tempDir("cli-outbox-"), "--points-per-chunk", "25", "--log-interval", "0.3", "--name", `pty lines ${runtime}`],
         { runtime },
       );
-      const dataId = await cli.dataId();
-      // The device is open (it is opened before the stream is started): now the instrument may talk.
+      // The device is open (it is opened first; the stream starts with the first valid reading): now the instrument may talk.
       await cli.waitForStderr(/reading .*\/b \(lines, 115200 baud, 8N1\)/);
       instrument.go();
+      const dataId = await cli.dataId();
       await cli.waitForCount("read", 70); // 35 lines, two channels
       cli.kill("SIGINT");
       expect(await cli.exited()).toBe(0);
@@ -89,8 +89,8 @@ describe.each(["node", "deno"] as const)("stream --device on a pty, in %s", (run
         ["stream", "--device", pty.b, "--driver", "pfeiffer-tpg26x", "--channels", "chamber_pressure", "--api-key", emu.apiKey, "--endpoint", emu.url, "--outbox", await tempDir("cli-outbox-"), "--points-per-chunk", "10", "--log-interval", "0.3"],
         { runtime },
       );
-      const dataId = await cli.dataId();
       await cli.waitForStderr(/reading .*\/b \(pfeiffer-tpg26x, 9600 baud, 8N1\)/);
+      const dataId = await cli.dataId();
       await cli.waitForCount("read", 25);
       cli.kill("SIGINT");
       expect(await cli.exited()).toBe(0);

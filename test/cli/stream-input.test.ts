@@ -65,7 +65,7 @@ describe("stream from stdin and from a file", () => {
     expect(res.stderr).toContain('bad line: Skipped a line: "sensor" is not a number. ("sensor glitch")');
     expect(res.stderr).toMatch(/stopped \(end of input\): 190 readings read, 3 bad lines skipped; 190 points sent\./);
     expect(res.stderr).toContain(`stream ${dataId} finalized.`);
-    expect(res.stderr).toMatch(/3 bad lines · online/); // the progress line counts them too
+    expect(res.stderr).toMatch(/3 bad lines · (reading|input ended) · online/); // the progress line counts them too
   });
 
   it("--file: a CSV with a time column gives the server those exact timestamps; bad rows are counted, the rest goes through", async () => {
@@ -128,12 +128,12 @@ describe("stream from stdin and from a file", () => {
   it("Ctrl+C while reading stdin: stops, sends everything read, finalizes, exit 0 (and a second run on the same outbox meanwhile is refused)", async () => {
     const outbox = await tempDir("cli-outbox-");
     const cli = stdinRun(outbox);
-    const dataId = await cli.dataId();
+    cli.write(HEADER + lines(0, 57));
+    const dataId = await cli.dataId(); // the stream starts with the first valid reading
     const second = await runCli(["stream", "--stdin", "--api-key", emu.apiKey, "--endpoint", emu.url, "--outbox", outbox]);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`cannot use the outbox ${outbox}: The outbox directory ${outbox} is in use by another process`);
     expect(second.stderr).toContain("Each running stream needs its own --outbox DIR.");
-    cli.write(HEADER + lines(0, 57));
     await cli.waitForCount("read", 114);
     cli.kill("SIGINT");
     expect(await cli.exited()).toBe(0);
@@ -145,12 +145,13 @@ describe("stream from stdin and from a file", () => {
   it("SIGKILL during an outage, then --resume on the same outbox: the stream continues and the server holds every reading exactly once", async () => {
     const outbox = await tempDir("cli-outbox-");
     const first = stdinRun(outbox);
+    first.write(HEADER + lines(0, 1));
     const dataId = await first.dataId();
     proxy.setOutage(true);
     try {
-      first.write(HEADER + lines(0, 137));
+      first.write(lines(1, 137));
       await first.waitForCount("saved", 274); // all of it durable in the outbox (the open chunk as a partial slice)
-      await first.waitForStderr(/cannot reach the server/);
+      await first.waitForStderr(/platform unreachable \(POST \/(metrology|tool-state)\/stream\/chunk\/multi: cannot connect/);
       first.kill("SIGKILL");
       expect(await first.exited()).toBe(137);
       expect(Object.keys((await readBack(emu, dataId)).properties)).toEqual([]); // nothing got through
@@ -175,18 +176,18 @@ describe("stream from stdin and from a file", () => {
     proxy.setPolicy((req) => (req.path.includes("/stream/initialize") ? { kind: "pass" } : { kind: "drop" }));
     try {
       const deferred = stdinRun(outbox, ["--finalize-timeout", "0.5"]);
-      const deferredId = await deferred.dataId();
       deferred.write(HEADER + lines(0, 45));
       deferred.endInput();
+      const deferredId = await deferred.dataId();
       expect(await deferred.exited()).toBe(3);
       expect(deferred.stderr()).toContain(`stream ${deferredId}: `);
       expect(deferred.stderr()).toContain("the finalize is deferred");
-      expect(deferred.stderr()).toContain(`(90 points) not yet sent are saved in the outbox ${outbox}: nothing is lost — the next run on it sends them and finalizes stream ${deferredId}`);
+      expect(deferred.stderr()).toContain(`90 points (4 slices) not yet sent are saved in the outbox ${outbox}: nothing is lost — the next run on it sends them and finalizes stream ${deferredId}`);
 
       // 2. Ctrl+C, then Ctrl+C again while it waits for the server → exit 130 at once.
       const hurried = stdinRun(outbox);
-      const hurriedId = await hurried.dataId();
       hurried.write(HEADER + lines(100, 160));
+      const hurriedId = await hurried.dataId();
       await hurried.waitForCount("read", 120);
       hurried.kill("SIGINT");
       await hurried.waitForStderr(/Ctrl\+C: stopping/);
@@ -194,15 +195,15 @@ describe("stream from stdin and from a file", () => {
       hurried.kill("SIGINT");
       expect(await hurried.exited()).toBe(130);
       expect(hurried.stderr()).toContain("Ctrl+C again: exiting at once.");
-      expect(hurried.stderr()).toContain(`(120 points) not yet sent are saved in the outbox ${outbox}: nothing is lost — the next run on it sends them and finalizes stream ${hurriedId}`);
+      expect(hurried.stderr()).toContain(`120 points (4 slices) not yet sent are saved in the outbox ${outbox}: nothing is lost — the next run on it sends them and finalizes stream ${hurriedId}`);
       // The outbox of the first run was sent nowhere either (still in the outage).
       expect(hurried.stderr()).toMatch(/the outbox holds 1 unfinished stream from an earlier run \(\d+ slices? to send\)/);
       expect(hurried.stderr()).toMatch(/1 earlier stream \(\d+ slices?\) also waits there for the next run\./);
 
       // 3. Killed while streaming: the stream stays open in the outbox.
       const killed = stdinRun(outbox);
-      const killedId = await killed.dataId();
       killed.write(HEADER + lines(200, 230));
+      const killedId = await killed.dataId();
       await killed.waitForCount("saved", 60);
       killed.kill("SIGKILL");
       await killed.exited();
