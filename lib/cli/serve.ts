@@ -17,6 +17,8 @@ Options:
   --memory              embedded database in memory only: nothing survives a restart
   --database-url URL    a PostgreSQL server instead (default: $DATABASE_URL if set)
   --max-body-bytes N    largest request body accepted (default 16 MiB)
+  --stream-prefix P     serve the stream endpoints under P only: /tool-state or /metrology
+                        (repeatable; default both)
   --verbose             log every request
   -h, --help            show this help`;
 
@@ -33,6 +35,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         memory: { type: "boolean" },
         "database-url": { type: "string" },
         "max-body-bytes": { type: "string" },
+        "stream-prefix": { type: "string", multiple: true },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -52,6 +55,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const chosen = [values["data-dir"] !== undefined, values.memory === true, values["database-url"] !== undefined].filter(Boolean);
   if (chosen.length > 1) throw new CliError("serve: choose one of --data-dir, --memory and --database-url.", USAGE_EXIT);
 
+  const prefixes = values["stream-prefix"];
+  for (const p of prefixes ?? []) {
+    if (p !== "/tool-state" && p !== "/metrology") {
+      throw new CliError(`serve: --stream-prefix must be /tool-state or /metrology, got ${JSON.stringify(p)}.`, USAGE_EXIT);
+    }
+  }
+
   const emulator = await startEmulator({
     port,
     host: values.host ?? "127.0.0.1",
@@ -60,6 +70,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
     ...(values.memory ? { memory: true } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(prefixes ? { streamPrefixes: prefixes as Array<"/tool-state" | "/metrology"> } : {}),
     ...(values.verbose ? { log: (line: string) => console.log(line) } : {}),
   }).catch((error: Error) => {
     throw new CliError(`serve: ${error.message}`, 1, { cause: error });

@@ -9,6 +9,21 @@ export type Row = Record<string, unknown>;
 
 export interface Queryable {
   query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * One statement without parameters, through the simple query protocol (one round trip, no
+   * parse/describe/bind): the hot path, whose values are inlined with {@link sqlText}.
+   */
+  simpleQuery<T extends Row = Row>(text: string): Promise<T[]>;
+}
+
+/**
+ * A text value as an SQL literal: an escape string (`E'…'`), so the result is the same whatever
+ * `standard_conforming_strings` says. NUL cannot be written (PostgreSQL text cannot hold it): callers
+ * refuse it before (the emulator answers 422).
+ */
+export function sqlText(value: string): string {
+  if (value.includes("\u0000")) throw new TypeError("sqlText: text containing NUL cannot be stored");
+  return `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
 export interface Database extends Queryable {
@@ -41,12 +56,16 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   let dir: string | undefined;
   if (dataDir !== undefined) {
     dir = join(dataDir, "pgdata");
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   const db = await PGlite.create(dir);
-  const asQueryable = (q: { query: typeof db.query }): Queryable => ({
+  const asQueryable = (q: { query: typeof db.query; exec: typeof db.exec }): Queryable => ({
     async query<T extends Row>(text: string, params?: unknown[]) {
       return (await q.query<T>(text, params)).rows;
+    },
+    async simpleQuery<T extends Row>(text: string) {
+      const results = await q.exec(text);
+      return (results[results.length - 1]?.rows ?? []) as T[];
     },
   });
   return {
@@ -74,6 +93,9 @@ async function openPostgres(url: string): Promise<Database> {
   const asQueryable = (q: { unsafe: typeof sql.unsafe }): Queryable => ({
     async query<T extends Row>(text: string, params?: unknown[]) {
       return (await q.unsafe(text, (params ?? []) as never[])) as unknown as T[];
+    },
+    async simpleQuery<T extends Row>(text: string) {
+      return (await q.unsafe(text)) as unknown as T[];
     },
   });
   try {
