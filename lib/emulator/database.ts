@@ -26,7 +26,22 @@ export function sqlText(value: string): string {
   return `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
+/** A value for {@link Database.execute}: text, a finite number, null, or a list of these. */
+export type SqlValue = string | number | null | Array<string | number | null>;
+
+/** A statement prepared once per database session; its parameters carry casts (`$1::text[]`). */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
 export interface Database extends Queryable {
+  /**
+   * Run a prepared statement (prepared on first use, planned once): the hot path. PGlite runs
+   * `EXECUTE` with the values inlined as literals (one simple-protocol round trip); postgres.js
+   * prepares named statements per connection by itself.
+   */
+  execute<T extends Row = Row>(statement: PreparedStatement, params: SqlValue[]): Promise<T[]>;
   readonly kind: "pglite" | "postgres";
   /** Where the data lives, for humans: a directory, "memory", or the server URL without its password. */
   readonly location: string;
@@ -59,6 +74,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   const db = await PGlite.create(dir);
+  // In memory nothing survives the process anyway: do not flush the WAL at every commit.
+  if (dir === undefined) await db.exec("set synchronous_commit = off");
   const asQueryable = (q: { query: typeof db.query; exec: typeof db.exec }): Queryable => ({
     async query<T extends Row>(text: string, params?: unknown[]) {
       return (await q.query<T>(text, params)).rows;
@@ -68,10 +85,19 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       return (results[results.length - 1]?.rows ?? []) as T[];
     },
   });
+  const prepared = new Set<string>();
   return {
     kind: "pglite",
     location: dir ?? "memory",
     ...asQueryable(db),
+    async execute<T extends Row>(statement: PreparedStatement, params: SqlValue[]) {
+      if (!prepared.has(statement.name)) {
+        await db.exec(`prepare ${statement.name} as ${statement.text}`);
+        prepared.add(statement.name);
+      }
+      const results = await db.exec(`execute ${statement.name}(${params.map(sqlLiteral).join(", ")})`);
+      return (results[results.length - 1]?.rows ?? []) as T[];
+    },
     transaction: (fn) => db.transaction((tx) => fn(asQueryable(tx))),
     exec: async (script) => {
       await db.exec(script);
@@ -108,12 +134,28 @@ async function openPostgres(url: string): Promise<Database> {
     kind: "postgres",
     location: redact(url),
     ...asQueryable(sql),
+    async execute<T extends Row>(statement: PreparedStatement, params: SqlValue[]) {
+      return (await sql.unsafe(statement.text, params as never[], { prepare: true })) as unknown as T[];
+    },
     transaction: async (fn) => (await sql.begin((tx) => fn(asQueryable(tx)))) as Awaited<ReturnType<typeof fn>>,
     exec: async (script) => {
       await sql.unsafe(script);
     },
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+/** A value as an SQL literal: text through {@link sqlText}, lists as array literals. */
+export function sqlLiteral(value: SqlValue): string {
+  if (value === null) return "null";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new TypeError(`sqlLiteral: ${value} is not a finite number`);
+    return String(value);
+  }
+  if (typeof value === "string") return sqlText(value);
+  const element = (x: string | number | null) =>
+    x === null ? "NULL" : typeof x === "number" ? sqlLiteral(x) : `"${x.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return sqlText(`{${value.map(element).join(",")}}`);
 }
 
 /** A database URL without its password, for messages. */

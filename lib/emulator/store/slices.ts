@@ -8,7 +8,7 @@
  * shared by all requests to a stream: `total_points` comes from per-channel totals kept in memory
  * (exact: one emulator per database, see start.ts; counted from the slices once per stream per start).
  */
-import { sqlText, type Queryable } from "../database.js";
+import type { Database, PreparedStatement, Queryable } from "../database.js";
 import type { ChunkResponse, TimeseriesPropertiesWire, TimeseriesPropertyWire } from "../../api/wire.js";
 
 export interface SliceInput {
@@ -31,6 +31,38 @@ export const toMs = (seconds: number): number => Math.round(seconds * 1000);
 const minOf = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => (b < a ? b : a)));
 
 /** Stores slices; keeps each channel's point total. One per database (see the module comment). */
+/**
+ * The one statement of a write: check the stream, upsert every slice (in channel-name order), and
+ * return how many rows were written and the point counts of the slices replaced (read from the
+ * statement's snapshot, before its own write).
+ */
+const PUT_SLICES: PreparedStatement = {
+  name: "emulator_put_slices",
+  text: `with input (c, t, v, u, n, m) as (
+      select * from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::int8[])
+    ),
+    target as (
+      select data_id from streams
+      where data_id = $1::text and pipeline_status = 'stream_active' and points_per_chunk >= $3::int4
+    ),
+    ins as (
+      insert into slices (data_id, channel_name, chunk_index, ts_ms_json, vals_json, units, n_points, t_min_ms)
+      select target.data_id, i.c, $2::int8, i.t, i.v, i.u, i.n, i.m from input i cross join target
+      order by i.c
+      on conflict (data_id, channel_name, chunk_index) do update
+        set ts_ms_json = excluded.ts_ms_json, vals_json = excluded.vals_json, units = excluded.units,
+            n_points = excluded.n_points, t_min_ms = excluded.t_min_ms, seq = excluded.seq, received_at = excluded.received_at
+      returning 1
+    ),
+    old as (
+      select channel_name, n_points from slices
+      where data_id = $1::text and chunk_index = $2::int8 and channel_name in (select c from input)
+    )
+    select null::text as channel_name, null::int4 as n_points, (select count(*) from ins)::int4 as written
+    union all
+    select channel_name, n_points, 0 from old`,
+};
+
 export class SliceStore {
   /** data_id → channel → points stored, for streams written since this process started. */
   readonly #totals = new Map<string, Map<string, number>>();
@@ -39,7 +71,7 @@ export class SliceStore {
   /** The last write per (data_id, chunk_index): a write of the same key waits for it. */
   readonly #writes = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Database) {}
 
   /**
    * Store slices sharing one chunk index in one statement (atomically); each replaces whatever its
@@ -89,44 +121,34 @@ export class SliceStore {
 
   /** The upsert; answers the point counts of the slices it replaced, by channel. */
   async #write(dataId: string, chunkIndex: number, slices: SliceInput[]): Promise<Map<string, number> | PutRefusal> {
-    // Values are inlined as literals (sqlText, and numbers the validator passed as finite integers):
-    // one simple-protocol round trip costs PGlite about half of a parameterised one.
     let longest = 0;
-    const rows: string[] = [];
+    const names: string[] = [];
+    const times: string[] = [];
+    const values: string[] = [];
+    const units: Array<string | null> = [];
+    const counts: number[] = [];
+    const firsts: Array<number | null> = [];
     for (const s of slices) {
       const ms = s.timestamps.map(toMs);
       longest = Math.max(longest, s.values.length);
-      const units = s.units === undefined ? "null" : sqlText(s.units);
-      const first = minOf(ms);
-      rows.push(
-        `(${sqlText(s.channel_name)}, ${sqlText(JSON.stringify(ms))}, ${sqlText(JSON.stringify(s.values))}, ${units}::text, ${s.values.length}, ${first === null ? "null" : first}::int8)`,
-      );
+      names.push(s.channel_name);
+      times.push(JSON.stringify(ms));
+      values.push(JSON.stringify(s.values));
+      units.push(s.units ?? null);
+      counts.push(s.values.length);
+      firsts.push(minOf(ms));
     }
-    const id = sqlText(dataId);
-    const index = String(Math.trunc(chunkIndex));
-    const answered = await this.db.simpleQuery<{ channel_name: string | null; n_points: number | null; written: number }>(
-      `with input (c, t, v, u, n, m) as (values ${rows.join(", ")}),
-       target as (
-         select data_id from streams
-         where data_id = ${id} and pipeline_status = 'stream_active' and points_per_chunk >= ${longest}
-       ),
-       ins as (
-         insert into slices (data_id, channel_name, chunk_index, ts_ms_json, vals_json, units, n_points, t_min_ms)
-         select target.data_id, i.c, ${index}, i.t, i.v, i.u, i.n, i.m from input i cross join target
-         order by i.c
-         on conflict (data_id, channel_name, chunk_index) do update
-           set ts_ms_json = excluded.ts_ms_json, vals_json = excluded.vals_json, units = excluded.units,
-               n_points = excluded.n_points, t_min_ms = excluded.t_min_ms, seq = excluded.seq, received_at = excluded.received_at
-         returning 1
-       ),
-       old as (
-         select channel_name, n_points from slices
-         where data_id = ${id} and chunk_index = ${index} and channel_name in (select c from input)
-       )
-       select null::text as channel_name, null::int4 as n_points, (select count(*) from ins)::int4 as written
-       union all
-       select channel_name, n_points, 0 from old`,
-    );
+    const answered = await this.db.execute<{ channel_name: string | null; n_points: number | null; written: number }>(PUT_SLICES, [
+      dataId,
+      chunkIndex,
+      longest,
+      names,
+      times,
+      values,
+      units,
+      counts,
+      firsts,
+    ]);
     const written = answered.find((r) => r.channel_name === null)?.written ?? 0;
     if (Number(written) < slices.length) {
       const [stream] = await this.db.query<{ pipeline_status: string; points_per_chunk: number }>(
