@@ -62,6 +62,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     }
   }
 
+  // The data directory holds the emulator's key: whatever this process creates is its owner's only.
+  process.umask(0o077);
   const emulator = await startEmulator({
     port,
     host: values.host ?? "127.0.0.1",

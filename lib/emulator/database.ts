@@ -124,11 +124,20 @@ async function openPostgres(url: string): Promise<Database> {
       return (await q.unsafe(text)) as unknown as T[];
     },
   });
+  let session: Awaited<ReturnType<typeof sql.reserve>>;
   try {
-    await sql`select 1`;
+    session = await sql.reserve();
   } catch (cause) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw new Error(`Cannot reach the PostgreSQL server at ${redact(url)}: ${(cause as Error).message}`, { cause });
+  }
+  // One emulator per database (it keeps the channels' totals in memory): a session-level advisory
+  // lock, held on a connection of its own, released when the emulator closes or its process dies.
+  const [lock] = await session.unsafe(`select pg_try_advisory_lock(${EMULATOR_LOCK_KEY}) as locked`);
+  if (!(lock as { locked?: boolean } | undefined)?.locked) {
+    session.release();
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw new Error(`The database ${redact(url)} is in use by another emulator. Stop it, or give this one a database of its own.`);
   }
   return {
     kind: "postgres",
@@ -141,7 +150,10 @@ async function openPostgres(url: string): Promise<Database> {
     exec: async (script) => {
       await sql.unsafe(script);
     },
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      session.release();
+      await sql.end({ timeout: 5 });
+    },
   };
 }
 
@@ -157,6 +169,9 @@ export function sqlLiteral(value: SqlValue): string {
     x === null ? "NULL" : typeof x === "number" ? sqlLiteral(x) : `"${x.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
   return sqlText(`{${value.map(element).join(",")}}`);
 }
+
+/** The advisory lock key that marks a database as in use by an emulator ("atomscale emulator"). */
+const EMULATOR_LOCK_KEY = 7_274_683_001;
 
 /** A database URL without its password, for messages. */
 export function redact(url: string): string {

@@ -120,6 +120,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       (closing ??= (async () => {
         await server.close();
         await db.close();
+        // Files PGlite made since the start (with the process umask) become the owner's only too.
+        if (dataDir) await ownerOnly(dataDir).catch(() => {});
         await lock?.release();
       })()),
   };
