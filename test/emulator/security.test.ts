@@ -57,7 +57,8 @@ describe.each(BACKENDS)("emulator safety on %s", (backend) => {
     ];
     for (const headers of refused) {
       const res = await raw(emu.url, "/emulator/config", headers);
-      expect(res.status, JSON.stringify(headers)).toBe(403);
+      // 403 from the emulator; a Host the HTTP server cannot parse is already 400 there
+      expect([400, 403], JSON.stringify(headers)).toContain(res.status);
       expect(res.body).not.toContain(emu.apiKey);
       expect(res.headers["access-control-allow-origin"]).toBeUndefined();
     }
