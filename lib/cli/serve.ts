@@ -63,7 +63,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
 
   // The data directory holds the emulator's key: whatever this process creates is its owner's only.
-  process.umask(0o077);
+  try {
+    process.umask(0o077);
+  } catch {
+    // a runtime without umask (the emulator still makes its data directory 0700 and its files 0600)
+  }
   const emulator = await startEmulator({
     port,
     host: values.host ?? "127.0.0.1",
