@@ -92,7 +92,11 @@ export class SliceStore {
     } finally {
       if (this.#writes.get(key) === write) this.#writes.delete(key);
     }
-    if (!(replaced instanceof Map)) return replaced;
+    if (!(replaced instanceof Map)) {
+      // Counted for nothing: a stream that does not exist keeps no entry (ids sent at random cost no memory).
+      if (replaced.refused === "unknown" && totals.size === 0 && !this.#writes.size) this.#totals.delete(dataId);
+      return replaced;
+    }
     return slices.map((s) => {
       const total = (totals.get(s.channel_name) ?? 0) + s.values.length - (replaced.get(s.channel_name) ?? 0);
       totals.set(s.channel_name, total);
