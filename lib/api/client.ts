@@ -1,5 +1,8 @@
 import ky, { HTTPError, TimeoutError, type Hooks, type KyInstance, type RetryOptions } from "ky";
 import { ApiError, parseRetryAfter } from "./errors.js";
+import { chunkResult, isObject, parseLeniently } from "./lenient.js";
+import { dataEntry, growthInstrument, physicalSample } from "./mappers.js";
+import { normalizeTimeseries } from "./timeseries.js";
 import type {
   ChannelPoints,
   ChunkResult,
@@ -19,12 +22,10 @@ import type {
   PhysicalSample,
   StreamIds,
   Timeseries,
-  TimeseriesProperty,
   TrackSampleInProjectParams,
 } from "./types.js";
 import type {
   ChannelPointsBody,
-  ChunkResponse,
   DataEntryWire,
   GrowthInstrumentWire,
   PhysicalSampleWire,
@@ -32,6 +33,8 @@ import type {
   TimeseriesPropertiesWire,
   TimeseriesSeriesWire,
 } from "./wire.js";
+
+export { normalizeTimeseries };
 
 export const DEFAULT_ENDPOINT = "https://api.atomscale.ai";
 export type StreamPrefix = "/metrology" | "/tool-state";
@@ -359,152 +362,4 @@ function channelBody(points: ChannelPoints): ChannelPointsBody {
   const body: ChannelPointsBody = { timestamps: toArray(points.timestamps), values: toArray(points.values) };
   if (points.units != null) body.units = points.units;
   return body;
-}
-
-/** A 2xx body as JSON if it is JSON, else null: `""`, `"ok"`, `{}` are all acknowledgements. */
-function parseLeniently(text: string): unknown {
-  if (text === "") return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-/** What the server said about one slice, filled from the request where its answer is silent. */
-function chunkResult(res: unknown, dataId: string, chunkIndex: number, channelName: string): ChunkResult {
-  const r: Partial<ChunkResponse> = isObject(res) ? res : {};
-  const total = numeric(r.total_points);
-  return {
-    dataId: typeof r.data_id === "string" ? r.data_id : dataId,
-    channelName: typeof r.channel_name === "string" ? r.channel_name : channelName,
-    chunkIndex: typeof r.chunk_index === "number" ? r.chunk_index : chunkIndex,
-    totalPoints: total ?? null,
-  };
-}
-
-/** A number, or a numeric string (a Decimal sent as text) as a number; anything else undefined. */
-function numeric(x: unknown): number | undefined {
-  if (typeof x === "number") return x;
-  if (typeof x === "string" && x.trim() !== "") {
-    const n = Number(x);
-    if (Number.isFinite(n)) return n;
-  }
-  return undefined;
-}
-
-const SERIES_TIME_COLUMNS = new Set(["unix_timestamp_ms", "relative_time_seconds", "frame_number"]);
-
-/**
- * Both documented read-back shapes become the property-centric one. Numbers may arrive as numbers or
- * as numeric strings (the platform keeps timestamps as DECIMAL(13,3) seconds and may send a Decimal as
- * text); both become numbers. `properties` is a null-prototype object, so a channel named `__proto__`,
- * `constructor` or `toString` is an ordinary own key: read it with `Object.entries` or `Object.hasOwn`.
- */
-export function normalizeTimeseries(raw: TimeseriesPropertiesWire | TimeseriesSeriesWire): Timeseries {
-  const properties = Object.create(null) as Record<string, TimeseriesProperty>;
-  if (isObject(raw) && "properties" in raw && isObject(raw.properties)) {
-    for (const [name, p] of Object.entries(raw.properties)) {
-      if (!isObject(p)) throw badShape(raw, `property ${JSON.stringify(name)} is not an object`);
-      properties[name] = {
-        unixTimestampMs: numbers(p.unix_timestamp_ms, name, "unix_timestamp_ms", raw),
-        relativeTimeSeconds: numbers(p.relative_time_seconds, name, "relative_time_seconds", raw),
-        values: numbers(p.values, name, "values", raw),
-        units: typeof p.units === "string" ? p.units : null,
-      };
-    }
-    return { properties };
-  }
-  if (isObject(raw) && "series" in raw && Array.isArray(raw.series)) {
-    for (const row of raw.series) {
-      if (!isObject(row)) continue;
-      const t = nullableNumber(row.unix_timestamp_ms, "series", "unix_timestamp_ms", raw);
-      if (t === null) continue; // rows without a time are dropped, as the Python SDK does
-      const rel = nullableNumber(row.relative_time_seconds, "series", "relative_time_seconds", raw);
-      for (const [name, value] of Object.entries(row)) {
-        if (SERIES_TIME_COLUMNS.has(name)) continue;
-        const p = (properties[name] ??= { unixTimestampMs: [], relativeTimeSeconds: [], values: [], units: null });
-        p.unixTimestampMs.push(t);
-        p.relativeTimeSeconds.push(rel);
-        p.values.push(nullableNumber(value, name, "values", raw));
-      }
-    }
-    return { properties };
-  }
-  throw badShape(raw, "expected a `properties` object or a `series` list");
-}
-
-function numbers(list: unknown, property: string, field: string, raw: unknown): Array<number | null> {
-  if (list == null) return [];
-  if (!Array.isArray(list)) throw badShape(raw, `${field} of ${JSON.stringify(property)} is not a list`);
-  return list.map((x) => nullableNumber(x, property, field, raw));
-}
-
-function nullableNumber(x: unknown, property: string, field: string, raw: unknown): number | null {
-  if (x === null || x === undefined) return null;
-  const n = numeric(x);
-  if (n === undefined) throw badShape(raw, `${field} of ${JSON.stringify(property)} holds ${JSON.stringify(x)}, not a number`);
-  return n;
-}
-
-function badShape(raw: unknown, why: string): ApiError {
-  let body: string;
-  try {
-    body = JSON.stringify(raw).slice(0, 300);
-  } catch {
-    body = String(raw).slice(0, 300);
-  }
-  return new ApiError({
-    method: "GET",
-    path: "timeseries",
-    status: 200,
-    code: "bad_response",
-    classification: "permanent",
-    body,
-    detail: `Unrecognised timeseries shape: ${why}.`,
-  });
-}
-
-function growthInstrument(w: GrowthInstrumentWire): GrowthInstrument {
-  return {
-    synthSourceId: w.synth_source_id,
-    sourceName: w.source_name,
-    synthSourceType: w.synth_source_type,
-    sourceManufacturer: w.source_manufacturer ?? null,
-    sourceModel: w.source_model ?? null,
-    label: w.label,
-    serialId: w.serial_id,
-  };
-}
-
-function physicalSample(w: PhysicalSampleWire & { physical_sample_id?: string }): PhysicalSample {
-  return {
-    id: w.id ?? w.physical_sample_id,
-    name: w.name ?? null,
-    createdDatetime: w.created_datetime,
-    lastUpdated: w.last_updated,
-    numDataItems: w.num_data_items,
-    growthInstrumentId: w.growth_instrument_id,
-  };
-}
-
-function dataEntry(w: DataEntryWire): DataEntry {
-  return {
-    dataId: w.data_id,
-    rawName: w.raw_name,
-    charSourceType: w.char_source_type,
-    pipelineStatus: w.pipeline_status,
-    physicalSampleId: w.physical_sample_id,
-    physicalSampleName: w.physical_sample_name,
-    synthSourceId: w.synth_source_id,
-    sourceName: w.source_name,
-    uploadDatetime: w.upload_datetime,
-    lastUpdated: w.last_updated,
-    tags: (w.tags ?? []).map((t) => ({ id: t.id, name: t.name })),
-    projects: w.projects ?? [],
-  };
 }
