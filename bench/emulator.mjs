@@ -4,6 +4,7 @@
  * and, when DATABASE_URL is set, on a fresh database of that PostgreSQL server. The two backends run
  * side by side and take turns, median of rounds.
  */
+import { readFileSync } from "node:fs";
 import postgres from "postgres";
 import { median, quick, serve, time } from "./common.mjs";
 
@@ -47,11 +48,25 @@ function bodies(dataId, from, count) {
   return out;
 }
 
-/** One emulator, one stream; `round(count)` posts `count` more chunks and resolves with slices/s. */
+/** CPU time (user + system) a process has used, in seconds (Linux /proc; null elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One emulator, one stream; `round(count)` posts `count` more chunks and resolves with slices/s and
+ * with slices per CPU-second of the emulator process (what it would store with a core to itself:
+ * on a busy machine the wall-clock rate measures the machine as much as the emulator).
+ */
 async function target(args, env) {
   const emu = await serve(args, env);
   const headers = { "X-API-KEY": emu.apiKey, "Content-Type": "application/json" };
-  const init = await fetch(`${emu.url}/metrology/stream/initialize`, { method: "POST", headers, body: JSON.stringify({ points_per_chunk: POINTS, stream_name: "bench emulator" }) });
+  const init = await fetch(`${emu.url}/tool-state/stream/initialize`, { method: "POST", headers, body: JSON.stringify({ points_per_chunk: POINTS, stream_name: "bench emulator" }) });
   const { data_id: dataId } = await init.json();
   let nextChunk = 0;
   return {
@@ -60,18 +75,20 @@ async function target(args, env) {
       const todo = bodies(dataId, nextChunk, count);
       nextChunk += count;
       let next = 0;
+      const cpu0 = cpuSeconds(emu.pid);
       const seconds = await time(() =>
         Promise.all(
           Array.from({ length: IN_FLIGHT }, async () => {
             while (next < todo.length) {
-              const res = await fetch(`${emu.url}/metrology/stream/chunk/multi`, { method: "POST", headers, body: todo[next++] });
+              const res = await fetch(`${emu.url}/tool-state/stream/chunk/multi`, { method: "POST", headers, body: todo[next++] });
               if (!res.ok) throw new Error(`emulator: HTTP ${res.status}: ${await res.text()}`);
               await res.arrayBuffer();
             }
           }),
         ),
       );
-      return (count * CHANNELS) / seconds;
+      const cpu1 = cpuSeconds(emu.pid);
+      return { rate: (count * CHANNELS) / seconds, perCpu: cpu0 === null || cpu1 === null || cpu1 <= cpu0 ? null : (count * CHANNELS) / (cpu1 - cpu0) };
     },
   };
 }
@@ -89,11 +106,27 @@ export async function emulatorThroughput() {
     }
     for (const t of Object.values(targets)) await t.round(Math.ceil(count / 3)); // warm-up
     const rates = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
-    for (let r = 0; r < rounds; r++) for (const [name, t] of Object.entries(targets)) rates[name].push(await t.round(count));
+    const perCpu = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, t] of Object.entries(targets)) {
+        const { rate, perCpu: c } = await t.round(count);
+        rates[name].push(rate);
+        if (c !== null) perCpu[name].push(c);
+      }
+    }
     const note = `chunk/multi of ${CHANNELS} channels × ${POINTS} points, ${IN_FLIGHT} in flight, pre-encoded; emulator in its own process; median of ${rounds} rounds of ${count} requests`;
     const figures = [{ name: "emulator_slices_per_s_pglite", value: median(rates.pglite), unit: "slices/s", note: `PGlite in memory; ${note}` }];
     if (rates.postgres) figures.push({ name: "emulator_slices_per_s_postgres", value: median(rates.postgres), unit: "slices/s", note: `PostgreSQL (a fresh database on DATABASE_URL's server); ${note}` });
     else figures.push({ name: "emulator_slices_per_s_postgres", value: null, unit: "slices/s", note: "not measured: DATABASE_URL is not set" });
+    for (const name of ["pglite", "postgres"]) {
+      const xs = perCpu[name] ?? [];
+      figures.push({
+        name: `emulator_slices_per_cpu_s_${name}`,
+        value: xs.length > 0 ? median(xs) : null,
+        unit: "slices/CPU-s",
+        note: xs.length > 0 ? `slices stored per CPU-second of the emulator process (${name === "postgres" ? "the PostgreSQL server's own CPU not counted" : "PGlite runs inside it"}); the same rounds` : "not measured",
+      });
+    }
     return figures;
   } finally {
     for (const t of Object.values(targets)) await t.stop();

@@ -7,7 +7,7 @@
  *   outage        a FileOutbox through an outage, then the drain (here)
  *   e2e           end to end vs influxdb-client and a bare fetch loop, against bench/sink.mjs (e2e.mjs)
  *   latency       acquisition → acknowledgement at 10 Hz × 8 channels (latency.mjs)
- *   emulator      slices/s the emulator stores, PGlite and PostgreSQL (emulator.mjs)
+ *   emulator      slices/s the emulator stores, and per CPU-second of its process, PGlite and PostgreSQL (emulator.mjs)
  *   browser       end to end in Chromium with an IndexedDbOutbox (browser.mjs)
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";

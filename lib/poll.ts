@@ -11,6 +11,7 @@
  * Runtime-neutral: web-standard globals only (`setTimeout`, `AbortController`, `ReadableStream`, `performance`).
  */
 import type { AtomscaleClient } from "./api/client.js";
+import { ApiError } from "./api/errors.js";
 import type { Timeseries } from "./api/types.js";
 import { checkDataId, InvalidInputError } from "./input.js";
 
@@ -37,8 +38,17 @@ export interface PollErrorContext {
 export interface PollTimeseriesOptions {
   /** Time between the starts of two fetches, in milliseconds (> 0). @default 1000 */
   intervalMs?: number;
-  /** Only the last N points of each property (the endpoint's `last_n`). @default undefined (everything) */
+  /**
+   * Only the last N points of each property (the endpoint's `last_n`; a server that ignores it is
+   * trimmed client-side). @default undefined (everything)
+   */
   lastN?: number;
+  /**
+   * A 404 of the read-back means "no data yet" (a stream just initialized, or one the platform has not
+   * indexed yet), as in the SDK: the snapshot is empty and polling goes on. `false` makes a 404 an
+   * error like any other (to `onError`, or rejecting the iteration). @default true
+   */
+  notFoundAsEmpty?: boolean;
   /**
    * Yield a snapshot only when this key differs from the key of the last yielded one. Keys are
    * compared by value: primitives with `Object.is`, arrays and plain objects element by element
@@ -172,6 +182,7 @@ export function distinctByContent(snapshot: PollSnapshot): string {
 interface Settings {
   intervalMs: number;
   lastN: number | undefined;
+  notFoundAsEmpty: boolean;
   distinctBy: ((snapshot: PollSnapshot) => unknown) | undefined;
   until: ((snapshot: PollSnapshot) => boolean) | undefined;
   maxPolls: number;
@@ -200,6 +211,9 @@ function checkOptions(o: PollTimeseriesOptions): Settings {
   if (typeof jitterMs !== "number" || !Number.isFinite(jitterMs) || jitterMs < 0) {
     throw new InvalidInputError("jitterMs", jitterMs, "must be a finite number of milliseconds ≥ 0");
   }
+  if (o.notFoundAsEmpty !== undefined && typeof o.notFoundAsEmpty !== "boolean") {
+    throw new InvalidInputError("notFoundAsEmpty", o.notFoundAsEmpty, "must be true or false when given");
+  }
   for (const name of ["distinctBy", "until", "onError", "now", "sleep", "random"] as const) {
     if (o[name] !== undefined && typeof o[name] !== "function") throw new InvalidInputError(name, o[name], "must be a function when given");
   }
@@ -209,6 +223,7 @@ function checkOptions(o: PollTimeseriesOptions): Settings {
   return {
     intervalMs,
     lastN: o.lastN,
+    notFoundAsEmpty: o.notFoundAsEmpty ?? true,
     distinctBy: o.distinctBy,
     until: o.until,
     maxPolls,
@@ -252,11 +267,14 @@ async function* pollLoop(
       let timeseries: Timeseries | undefined;
       try {
         // The client answers null only for return_null_if_missing, which is never sent; read it as empty.
-        timeseries = (await client.getTimeseries(dataId, { lastN: s.lastN, signal: stop.signal })) ?? { properties: {} };
+        const answer = await client.getTimeseries(dataId, { lastN: s.lastN, signal: stop.signal });
+        timeseries = answer ? trimToLast(answer, s.lastN) : emptyTimeseries();
       } catch (error) {
         if (stop.signal.aborted) return undefined;
-        if (!s.onError) throw error;
-        await s.onError(error, { poll: polls, dataId });
+        if (s.notFoundAsEmpty && error instanceof ApiError && error.status === 404) {
+          timeseries = emptyTimeseries();
+        } else if (!s.onError) throw error;
+        else await s.onError(error, { poll: polls, dataId });
       }
       if (stop.signal.aborted) return undefined;
 
@@ -283,6 +301,28 @@ async function* pollLoop(
     stopSignal.removeEventListener("abort", onStop);
     stop.abort(); // nothing of this poll outlives it
   }
+}
+
+function emptyTimeseries(): Timeseries {
+  return { properties: Object.create(null) as Timeseries["properties"] };
+}
+
+/** At most the last `lastN` points of each property: what `last_n` asks for, should the server ignore it. */
+function trimToLast(timeseries: Timeseries, lastN: number | undefined): Timeseries {
+  if (lastN === undefined) return timeseries;
+  const over = Object.values(timeseries.properties).some((p) => p.values.length > lastN || p.unixTimestampMs.length > lastN);
+  if (!over) return timeseries;
+  const properties = Object.create(null) as Timeseries["properties"];
+  const tail = <T>(xs: T[]) => (lastN === 0 ? [] : xs.slice(-lastN));
+  for (const [name, p] of Object.entries(timeseries.properties)) {
+    properties[name] = {
+      unixTimestampMs: tail(p.unixTimestampMs),
+      relativeTimeSeconds: tail(p.relativeTimeSeconds),
+      values: tail(p.values),
+      units: p.units,
+    };
+  }
+  return { properties };
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts; the timer is cleared either way. */

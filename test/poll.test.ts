@@ -232,6 +232,7 @@ describe("pollTimeseries against the emulator", () => {
       pollTimeseries(rec.client, unknown, {
         intervalMs: 50,
         maxPolls: 3,
+        notFoundAsEmpty: false, // a 404 is "no data yet" by default since issue 12; here it is an error
         onError: (error, { poll, dataId }) => {
           expect(dataId).toBe(unknown);
           errors.push({ error, poll });
@@ -245,6 +246,25 @@ describe("pollTimeseries against the emulator", () => {
       expect(error).toBeInstanceOf(ApiError);
       expect(error).toMatchObject({ status: 404, classification: "permanent" });
     }
+  });
+
+  it("a 404 of the read-back is \"no data yet\" by default: empty snapshots, polling goes on, data shows when it comes", async () => {
+    const dataId = await newStream([7, 8]);
+    const rec = recordingClient();
+    let calls = 0;
+    // The first two reads go to an id the server does not know yet (a real 404 from the emulator).
+    const reader: TimeseriesReader = {
+      getTimeseries: (_id, options) => rec.client.getTimeseries(++calls <= 2 ? "00000000-0000-4000-8000-0000000000dd" : dataId, options),
+    };
+    const errors: unknown[] = [];
+    const snapshots = await collect(pollTimeseries(reader, dataId, { intervalMs: 50, maxPolls: 3, onError: (e) => void errors.push(e) }));
+    expect(errors).toEqual([]);
+    expect(snapshots.map((s) => s.poll)).toEqual([1, 2, 3]);
+    expect(snapshots.map((s) => Object.keys(s.timeseries.properties))).toEqual([[], [], ["temperature"]]);
+    expect(temperature(snapshots[2]!)).toEqual([7, 8]);
+    // other errors still go to onError (or reject): a 401 is not "no data"
+    const wrong = recordingClient({ apiKey: "not-the-key" });
+    await expect(collect(pollTimeseries(wrong.client, dataId, { intervalMs: 50, maxPolls: 2 }))).rejects.toMatchObject({ status: 401 });
   });
 
   it("recovers after errors: a wrong key (401) is reported, a new key lets the next polls succeed", async () => {
@@ -274,6 +294,7 @@ describe("pollTimeseries against the emulator", () => {
     let calls = 0;
     const poll = pollTimeseries(rec.client, "00000000-0000-4000-8000-0000000000bb", {
       intervalMs: 50,
+      notFoundAsEmpty: false,
       onError: () => {
         calls += 1;
         if (calls === 2) throw giveUp;
@@ -288,7 +309,9 @@ describe("pollTimeseries against the emulator", () => {
 
   it("without onError, the first failed fetch rejects the iteration (errors are never swallowed silently)", async () => {
     const rec = recordingClient();
-    const error = await collect(pollTimeseries(rec.client, "00000000-0000-4000-8000-0000000000cc", { intervalMs: 50 })).catch((e: unknown) => e);
+    const error = await collect(pollTimeseries(rec.client, "00000000-0000-4000-8000-0000000000cc", { intervalMs: 50, notFoundAsEmpty: false })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 404 });
     expect(rec.starts).toHaveLength(1);
@@ -563,6 +586,24 @@ describe("pollTimeseries schedule on an injected clock", () => {
     const b = virtual(0);
     await collect(pollTimeseries(b.reader, "d", { intervalMs: 100, jitterMs: 500, maxPolls: 3, random: () => 0.5, now: b.now, sleep: b.sleep }));
     expect(b.fetchStarts).toEqual([0, 150, 300]);
+  });
+
+  it("a server that ignores last_n is trimmed client-side to the last N points of each property", async () => {
+    const reader: TimeseriesReader = {
+      getTimeseries: async () => ({
+        properties: {
+          a: { unixTimestampMs: [1, 2, 3, 4, 5], relativeTimeSeconds: [0, 1, 2, 3, 4], values: [10, 20, 30, 40, 50], units: "C" },
+          b: { unixTimestampMs: [1], relativeTimeSeconds: [0], values: [7], units: null },
+        },
+      }),
+    };
+    const [s] = await collect(pollTimeseries(reader, "d", { maxPolls: 1, lastN: 2 }));
+    expect(s?.timeseries.properties).toEqual({
+      a: { unixTimestampMs: [4, 5], relativeTimeSeconds: [3, 4], values: [40, 50], units: "C" },
+      b: { unixTimestampMs: [1], relativeTimeSeconds: [0], values: [7], units: null },
+    });
+    const [none] = await collect(pollTimeseries(reader, "d", { maxPolls: 1, lastN: 0 }));
+    expect(none?.timeseries.properties.a?.values).toEqual([]);
   });
 
   it("a null answer reads as an empty timeseries", async () => {

@@ -1,11 +1,15 @@
 import ky, { HTTPError, TimeoutError, type Hooks, type KyInstance, type RetryOptions } from "ky";
 import { ApiError, parseRetryAfter } from "./errors.js";
+import { chunkResult, isObject, parseLeniently } from "./lenient.js";
+import { dataEntry, growthInstrument, physicalSample } from "./mappers.js";
+import { normalizeTimeseries } from "./timeseries.js";
 import type {
   ChannelPoints,
   ChunkResult,
   CreateGrowthInstrumentParams,
   CreatePhysicalSampleParams,
   DataEntry,
+  FinalizeStreamResult,
   GetTimeseriesOptions,
   GrowthInstrument,
   IngestChunkMultiParams,
@@ -18,12 +22,10 @@ import type {
   PhysicalSample,
   StreamIds,
   Timeseries,
-  TimeseriesProperty,
   TrackSampleInProjectParams,
 } from "./types.js";
 import type {
   ChannelPointsBody,
-  ChunkResponse,
   DataEntryWire,
   GrowthInstrumentWire,
   PhysicalSampleWire,
@@ -32,15 +34,22 @@ import type {
   TimeseriesSeriesWire,
 } from "./wire.js";
 
+export { normalizeTimeseries };
+
 export const DEFAULT_ENDPOINT = "https://api.atomscale.ai";
 export type StreamPrefix = "/metrology" | "/tool-state";
+/** The platform's current stream prefix (the SDK's newest streaming core uses it). */
+export const DEFAULT_STREAM_PREFIX: StreamPrefix = "/tool-state";
 
 export interface AtomscaleClientOptions {
   /** Sent as `X-API-KEY` on every request. */
   apiKey: string;
   /** @default "https://api.atomscale.ai" */
   endpoint?: string;
-  /** Path prefix of the stream endpoints; the platform renamed metrology → tool-state. @default "/metrology" */
+  /**
+   * Path prefix of the stream endpoints. The platform renamed metrology → tool-state and serves
+   * `/metrology` only as a deprecated alias. @default "/tool-state"
+   */
   streamPrefix?: StreamPrefix;
   /** Per-request timeout in milliseconds (false: none). @default 30000 */
   timeoutMs?: number | false;
@@ -72,7 +81,7 @@ export class AtomscaleClient {
     if (typeof options?.apiKey !== "string" || options.apiKey.trim() === "") {
       throw new TypeError("AtomscaleClient: apiKey must be a non-empty string (the X-API-KEY of your account).");
     }
-    const prefix = options.streamPrefix ?? "/metrology";
+    const prefix = options.streamPrefix ?? DEFAULT_STREAM_PREFIX;
     if (prefix !== "/metrology" && prefix !== "/tool-state") {
       throw new TypeError(`AtomscaleClient: streamPrefix must be "/metrology" or "/tool-state", got ${JSON.stringify(prefix)}.`);
     }
@@ -136,25 +145,37 @@ export class AtomscaleClient {
       channel_name: params.channelName,
       ...channelBody(params),
     };
-    const res = await this.#ingest<ChunkResponse>(`${this.#streamPath()}/stream/chunk`, body, signal);
-    return chunkResult(res);
+    const res = await this.#ingest(`${this.#streamPath()}/stream/chunk`, body, signal);
+    return chunkResult(res, params.dataId, params.chunkIndex, params.channelName);
   }
 
+  /**
+   * One request for several channels of one chunk index. `channels` may be a `Map` or an object;
+   * any channel name travels, `__proto__` and `constructor` included.
+   */
   async ingestChunkMulti(params: IngestChunkMultiParams, signal?: AbortSignal): Promise<ChunkResult[]> {
-    const channels: Record<string, ChannelPointsBody> = {};
-    for (const [name, points] of Object.entries(params.channels)) channels[name] = channelBody(points);
+    // A null-prototype object: a channel named `__proto__` is an own key, and JSON.stringify sends it.
+    const channels = Object.create(null) as Record<string, ChannelPointsBody>;
+    const entries = params.channels instanceof Map ? [...params.channels] : Object.entries(params.channels);
+    for (const [name, points] of entries) channels[name] = channelBody(points);
     const body = { data_id: params.dataId, chunk_index: params.chunkIndex, channels };
-    const res = await this.#ingest<ChunkResponse[]>(`${this.#streamPath()}/stream/chunk/multi`, body, signal);
-    return res.map(chunkResult);
+    const res = await this.#ingest(`${this.#streamPath()}/stream/chunk/multi`, body, signal);
+    const answered = Array.isArray(res) ? res : [];
+    return entries.map(([name], i) => chunkResult(answered[i], params.dataId, params.chunkIndex, name));
   }
 
-  async finalizeStream(dataId: string, signal?: AbortSignal): Promise<StreamIds> {
-    const res = await this.#request<StreamIdsResponse>(
+  /** Any 2xx answer acknowledges the finalize, whatever its body (the SDK checks only the status). */
+  async finalizeStream(dataId: string, signal?: AbortSignal): Promise<FinalizeStreamResult> {
+    const res = await this.#request<unknown>(
       "POST",
       `${this.#streamPath()}/stream/${encodeURIComponent(dataId)}/finalize`,
-      { signal },
+      { signal, lenient: true },
     );
-    return { dataId: res.data_id, processedDataId: res.processed_data_id };
+    const ids = isObject(res) ? res : {};
+    return {
+      dataId: typeof ids.data_id === "string" ? ids.data_id : dataId,
+      processedDataId: typeof ids.processed_data_id === "string" ? ids.processed_data_id : null,
+    };
   }
 
   // ---- read side (reference §2.1) ----
@@ -181,7 +202,8 @@ export class AtomscaleClient {
 
   async createGrowthInstrument(params: CreateGrowthInstrumentParams, signal?: AbortSignal): Promise<GrowthInstrument> {
     const json = { name: params.name, label: params.label, type: params.type, serial_id: params.serialId ?? null };
-    return growthInstrument(await this.#request<GrowthInstrumentWire>("POST", "instruments/synthesis/", { json, signal }));
+    // No trailing slash: the SDK posts to `/instruments/synthesis`.
+    return growthInstrument(await this.#request<GrowthInstrumentWire>("POST", "instruments/synthesis", { json, signal }));
   }
 
   async listPhysicalSamples(params: ListPhysicalSamplesParams = {}, signal?: AbortSignal): Promise<PhysicalSample[]> {
@@ -235,9 +257,9 @@ export class AtomscaleClient {
    * per-request Request clone (a tee of the body stream) and timeout wrapper cost more CPU than the
    * request itself on a fast link.
    */
-  async #ingest<T>(path: string, json: unknown, signal: AbortSignal | undefined): Promise<T> {
+  async #ingest(path: string, json: unknown, signal: AbortSignal | undefined): Promise<unknown> {
     const direct = this.#direct;
-    if (!direct) return this.#request<T>("POST", path, { json, signal });
+    if (!direct) return this.#request<unknown>("POST", path, { json, signal, lenient: true });
     const shownPath = `/${path}`;
     const timeout = direct.timeoutMs === false ? undefined : new AbortController();
     const timer = timeout && setTimeout(() => timeout.abort(), direct.timeoutMs as number);
@@ -261,19 +283,20 @@ export class AtomscaleClient {
       clearTimeout(timer);
     }
     if (!response.ok) throw await httpError(response, "POST", shownPath, undefined);
-    const text = await response.text();
-    if (text === "") return null as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (cause) {
-      throw new ApiError({ method: "POST", path: shownPath, status: response.status, body: text, code: "bad_response", classification: "transient", cause });
-    }
+    // Any 2xx acknowledges: the body is read if it can be, and never turns an ack into a failure.
+    return parseLeniently(await response.text().catch(() => ""));
   }
 
   async #request<T>(
     method: "GET" | "POST",
     path: string,
-    init: { json?: unknown; searchParams?: Record<string, string> | URLSearchParams; signal?: AbortSignal | undefined },
+    init: {
+      json?: unknown;
+      searchParams?: Record<string, string> | URLSearchParams;
+      signal?: AbortSignal | undefined;
+      /** A 2xx is an acknowledgement whatever its body: an unreadable one reads as null. */
+      lenient?: boolean;
+    },
   ): Promise<T> {
     const shownPath = `/${path}`;
     let response: Response;
@@ -287,6 +310,7 @@ export class AtomscaleClient {
     } catch (error) {
       throw await toApiError(error, method, shownPath);
     }
+    if (init.lenient) return parseLeniently(await response.text().catch(() => "")) as T;
     const text = await response.text();
     if (text === "") return null as T;
     try {
@@ -375,89 +399,4 @@ function channelBody(points: ChannelPoints): ChannelPointsBody {
   const body: ChannelPointsBody = { timestamps: toArray(points.timestamps), values: toArray(points.values) };
   if (points.units != null) body.units = points.units;
   return body;
-}
-
-function chunkResult(res: ChunkResponse): ChunkResult {
-  return { dataId: res.data_id, channelName: res.channel_name, chunkIndex: res.chunk_index, totalPoints: res.total_points };
-}
-
-const SERIES_TIME_COLUMNS = new Set(["unix_timestamp_ms", "relative_time_seconds", "frame_number"]);
-
-/** Both documented read-back shapes become the property-centric one. */
-export function normalizeTimeseries(raw: TimeseriesPropertiesWire | TimeseriesSeriesWire): Timeseries {
-  if ("properties" in raw && raw.properties && typeof raw.properties === "object") {
-    const properties: Record<string, TimeseriesProperty> = {};
-    for (const [name, p] of Object.entries(raw.properties)) {
-      properties[name] = {
-        unixTimestampMs: p.unix_timestamp_ms ?? [],
-        relativeTimeSeconds: p.relative_time_seconds ?? [],
-        values: p.values ?? [],
-        units: p.units ?? null,
-      };
-    }
-    return { properties };
-  }
-  if ("series" in raw && Array.isArray(raw.series)) {
-    const properties: Record<string, TimeseriesProperty> = {};
-    for (const row of raw.series) {
-      const t = row.unix_timestamp_ms;
-      if (t == null) continue; // rows without a time are dropped, as the Python SDK does
-      for (const [name, value] of Object.entries(row)) {
-        if (SERIES_TIME_COLUMNS.has(name)) continue;
-        const p = (properties[name] ??= { unixTimestampMs: [], relativeTimeSeconds: [], values: [], units: null });
-        p.unixTimestampMs.push(t);
-        p.relativeTimeSeconds.push(row.relative_time_seconds ?? null);
-        p.values.push(value);
-      }
-    }
-    return { properties };
-  }
-  throw new ApiError({
-    method: "GET",
-    path: "timeseries",
-    status: 200,
-    code: "bad_response",
-    classification: "permanent",
-    body: JSON.stringify(raw).slice(0, 300),
-    detail: "Unrecognised timeseries shape: expected a `properties` object or a `series` list.",
-  });
-}
-
-function growthInstrument(w: GrowthInstrumentWire): GrowthInstrument {
-  return {
-    synthSourceId: w.synth_source_id,
-    sourceName: w.source_name,
-    synthSourceType: w.synth_source_type,
-    sourceManufacturer: w.source_manufacturer ?? null,
-    sourceModel: w.source_model ?? null,
-    label: w.label,
-    serialId: w.serial_id,
-  };
-}
-
-function physicalSample(w: PhysicalSampleWire & { physical_sample_id?: string }): PhysicalSample {
-  return {
-    id: w.id ?? w.physical_sample_id,
-    name: w.name ?? null,
-    createdDatetime: w.created_datetime,
-    lastUpdated: w.last_updated,
-    numDataItems: w.num_data_items,
-    growthInstrumentId: w.growth_instrument_id,
-  };
-}
-
-function dataEntry(w: DataEntryWire): DataEntry {
-  return {
-    dataId: w.data_id,
-    rawName: w.raw_name,
-    charSourceType: w.char_source_type,
-    pipelineStatus: w.pipeline_status,
-    physicalSampleId: w.physical_sample_id,
-    physicalSampleName: w.physical_sample_name,
-    synthSourceId: w.synth_source_id,
-    sourceName: w.source_name,
-    uploadDatetime: w.upload_datetime,
-    lastUpdated: w.last_updated,
-    projects: w.projects ?? [],
-  };
 }

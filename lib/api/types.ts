@@ -35,15 +35,26 @@ export interface IngestChunkParams extends ChannelPoints {
 export interface IngestChunkMultiParams {
   dataId: string;
   chunkIndex: number;
-  channels: Record<string, ChannelPoints>;
+  /** Channel name → points. A `Map` (or a null-prototype object) carries any name, `__proto__` too. */
+  channels: Record<string, ChannelPoints> | Map<string, ChannelPoints>;
 }
 
+/**
+ * What the server acknowledged for one slice. Any 2xx is an acknowledgement; fields its body did not
+ * state are filled from the request, and `totalPoints` is null then.
+ */
 export interface ChunkResult {
   dataId: string;
   channelName: string;
   chunkIndex: number;
-  /** Points now stored on the server for this channel. */
-  totalPoints: number;
+  /** Points now stored on the server for this channel, when the server said. */
+  totalPoints: number | null;
+}
+
+/** `finalizeStream`'s answer: the ids the server sent back, or the request's id when its body was silent. */
+export interface FinalizeStreamResult {
+  dataId: string;
+  processedDataId: string | null;
 }
 
 /** One channel (the platform says "property") as read back. */
@@ -55,6 +66,7 @@ export interface TimeseriesProperty {
 }
 
 export interface Timeseries {
+  /** Channel name → its points; a null-prototype object, so any channel name is an own key. */
   properties: Record<string, TimeseriesProperty>;
 }
 
@@ -126,6 +138,8 @@ export interface DataEntry {
   sourceName: string | null;
   uploadDatetime: string;
   lastUpdated: string;
+  /** The data item's tags, when the catalogue lists them. */
+  tags: Array<{ id: string; name: string }>;
   projects: Array<{ id: string; name: string | null }>;
 }
 

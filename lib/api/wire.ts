@@ -48,11 +48,15 @@ export interface ChunkResponse {
   total_points: number;
 }
 
-/** One property of `GET {prefix}/{data_id}/timeseries/` in the current, property-centric shape. */
+/**
+ * One property of `GET {prefix}/{data_id}/timeseries/` in the current, property-centric shape.
+ * The platform keeps timestamps as DECIMAL(13,3) seconds, so `unix_timestamp_ms` holds whole
+ * milliseconds — as numbers, or as numeric strings (a Decimal serialised as text).
+ */
 export interface TimeseriesPropertyWire {
-  relative_time_seconds: Array<number | null>;
-  unix_timestamp_ms: Array<number | null>;
-  values: Array<number | null>;
+  relative_time_seconds: Array<number | string | null>;
+  unix_timestamp_ms: Array<number | string | null>;
+  values: Array<number | string | null>;
   units: string | null;
 }
 
@@ -63,7 +67,7 @@ export interface TimeseriesPropertiesWire {
 
 /** `GET {prefix}/{data_id}/timeseries/`, legacy row-oriented shape (still accepted by the client). */
 export interface TimeseriesSeriesWire {
-  series: Array<Record<string, number | null>>;
+  series: Array<Record<string, number | string | null>>;
 }
 
 /** `GET /instruments/synthesis` item. */
@@ -127,7 +131,26 @@ export interface DataEntryWire {
   source_name: string | null;
   upload_datetime: string;
   last_updated: string;
+  /** The data item's tags (the emulator fills it; the platform's catalogue lists `tags` too). */
+  tags?: TagWire[];
   projects: Array<{ id: string; name: string | null }>;
+}
+
+/** `GET /tags/` item and `POST /tags/` response. */
+export interface TagWire {
+  id: string;
+  name: string;
+}
+
+/** `POST /tags/` body. */
+export interface CreateTagBody {
+  name: string;
+}
+
+/** `POST /tags/data-items/` body: every tag is attached to every data item. */
+export interface AttachTagsBody {
+  data_ids: string[];
+  tag_ids: string[];
 }
 
 /** FastAPI's validation error item (`422 {"detail": [...]}`). */

@@ -120,6 +120,8 @@ export async function pollCommand(argv: string[]): Promise<number> {
       intervalMs,
       ...(lastN !== undefined ? { lastN } : {}),
       ...(values.once ? { maxPolls: 1 } : {}),
+      // The user typed this id: a stream the server does not know is an error here, not "no data yet".
+      notFoundAsEmpty: false,
       signal: stop.signal,
       onError: values.once
         ? undefined

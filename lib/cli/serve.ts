@@ -18,6 +18,8 @@ Options:
   --memory              embedded database in memory only: nothing survives a restart
   --database-url URL    a PostgreSQL server instead (default: $DATABASE_URL if set)
   --max-body-bytes N    largest request body accepted (default 16 MiB)
+  --stream-prefix P     serve the stream endpoints under P only: /tool-state or /metrology
+                        (repeatable; default both)
   --verbose             log every request
   -h, --help            show this help
   --version             print the version of atomscale-stream
@@ -37,6 +39,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         memory: { type: "boolean" },
         "database-url": { type: "string" },
         "max-body-bytes": { type: "string" },
+        "stream-prefix": { type: "string", multiple: true },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
@@ -61,6 +64,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const chosen = [values["data-dir"] !== undefined, values.memory === true, values["database-url"] !== undefined].filter(Boolean);
   if (chosen.length > 1) throw new CliError("serve: choose one of --data-dir, --memory and --database-url.", USAGE_EXIT);
 
+  const prefixes = values["stream-prefix"];
+  for (const p of prefixes ?? []) {
+    if (p !== "/tool-state" && p !== "/metrology") {
+      throw new CliError(`serve: --stream-prefix must be /tool-state or /metrology, got ${JSON.stringify(p)}.`, USAGE_EXIT);
+    }
+  }
+
+  // The data directory holds the emulator's key: whatever this process creates is its owner's only.
+  try {
+    process.umask(0o077);
+  } catch {
+    // a runtime without umask (the emulator still makes its data directory 0700 and its files 0600)
+  }
   const emulator = await startEmulator({
     port,
     host: values.host ?? "127.0.0.1",
@@ -69,6 +85,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
     ...(values.memory ? { memory: true } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(prefixes ? { streamPrefixes: prefixes as Array<"/tool-state" | "/metrology"> } : {}),
     ...(values.verbose ? { log: (line: string) => console.log(line) } : {}),
   }).catch((error: Error & { code?: string }) => {
     if (error.code === "EADDRINUSE" || /EADDRINUSE|address already in use/i.test(error.message)) {

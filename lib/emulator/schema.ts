@@ -1,7 +1,15 @@
-/** The emulator's schema: one set of SQL for PGlite and PostgreSQL. Idempotent; run at every start. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The emulator's schema: one set of SQL for PGlite and PostgreSQL. Idempotent; run at every start.
+ *
+ * Version 2 (this one) stores timestamps as whole milliseconds (the platform's DECIMAL(13,3) seconds)
+ * and points as JSON text, keeps no per-channel total row (a row every request to a stream updates
+ * makes them queue, and its dead versions slow PGlite down; the emulator keeps the totals in memory,
+ * see store/slices.ts), and adds tags.
+ * A version 1 database is migrated in place by {@link MIGRATE_V1_TO_V2}.
+ */
+export const SCHEMA_VERSION = 2;
 
-export const SCHEMA = `
+export const SCHEMA_TABLES = `
 create table if not exists emulator_settings (
   key text primary key,
   value text not null
@@ -45,30 +53,6 @@ create table if not exists streams (
 
 create sequence if not exists slice_seq;
 
--- One row per (data_id, channel_name, chunk_index): the platform's unit of idempotency.
--- Point i of a row sits at position chunk_index * points_per_chunk + i.
-create table if not exists slices (
-  data_id text not null references streams (data_id) on delete cascade,
-  channel_name text not null,
-  chunk_index bigint not null,
-  ts float8[] not null,
-  vals float8[] not null,
-  units text,
-  n_points integer not null,
-  t_min float8,
-  seq bigint not null default nextval('slice_seq'),
-  received_at timestamptz not null default now(),
-  primary key (data_id, channel_name, chunk_index)
-);
-
--- Points stored per channel, kept with every write so total_points is O(1).
-create table if not exists channel_totals (
-  data_id text not null references streams (data_id) on delete cascade,
-  channel_name text not null,
-  total_points bigint not null default 0,
-  primary key (data_id, channel_name)
-);
-
 create table if not exists project_tracking (
   project_id text not null,
   physical_sample_id text not null references physical_samples (id),
@@ -76,4 +60,60 @@ create table if not exists project_tracking (
   added_at timestamptz not null default now(),
   primary key (project_id, physical_sample_id)
 );
+
+create table if not exists tags (
+  id text primary key,
+  name text not null,
+  created_datetime timestamptz not null default now()
+);
+create unique index if not exists tags_name_lower on tags (lower(name));
+
+create table if not exists data_item_tags (
+  data_id text not null references streams (data_id) on delete cascade,
+  tag_id text not null references tags (id) on delete cascade,
+  added_at timestamptz not null default now(),
+  primary key (data_id, tag_id)
+);
+`;
+
+/**
+ * The slice store (version 2). One row per (data_id, channel_name, chunk_index): the platform's unit
+ * of idempotency; point i of a row sits at position chunk_index * points_per_chunk + i. Timestamps
+ * (whole milliseconds) and values are kept as the JSON arrays they arrive and leave as: the database
+ * never parses a number (parsing 1 600 numbers per request cost PGlite more than the rest of the
+ * request); JSON round-trips float64 exactly. No foreign key to streams: the insert itself checks
+ * the stream (one statement per request, no key-share locks).
+ */
+export const SCHEMA_SLICES = `
+create table if not exists slices (
+  data_id text not null,
+  channel_name text not null,
+  chunk_index bigint not null,
+  ts_ms_json text not null,
+  vals_json text not null,
+  units text,
+  n_points integer not null,
+  t_min_ms int8,
+  seq bigint not null default nextval('slice_seq'),
+  received_at timestamptz not null default now(),
+  primary key (data_id, channel_name, chunk_index)
+);
+`;
+
+/** Version 1 → 2: seconds (float8[]) → whole milliseconds (JSON text), no total rows. */
+export const MIGRATE_V1_TO_V2 = `
+alter table slices add column if not exists ts_ms_json text;
+alter table slices add column if not exists vals_json text;
+alter table slices add column if not exists t_min_ms int8;
+update slices set
+  ts_ms_json = array_to_json(array(select round(x * 1000)::int8 from unnest(ts) with ordinality as u(x, o) order by o))::text,
+  vals_json = array_to_json(vals)::text,
+  t_min_ms = round(t_min * 1000)::int8;
+alter table slices alter column ts_ms_json set not null;
+alter table slices alter column vals_json set not null;
+alter table slices drop column if exists vals;
+alter table slices drop column if exists ts;
+alter table slices drop column if exists t_min;
+alter table slices drop constraint if exists slices_data_id_fkey;
+drop table if exists channel_totals;
 `;

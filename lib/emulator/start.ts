@@ -1,10 +1,11 @@
 /** startEmulator: the documented Atomscale endpoints on a real database, over HTTP, in Node or Deno. */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir, readdir } from "node:fs/promises";
+import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireLockFile } from "../node/lock-file.js";
-import { createApp } from "./app.js";
+import { createApp, STREAM_PREFIXES, type ListenAddress, type StreamPrefix } from "./app.js";
 import { openDatabase } from "./database.js";
 import { Store } from "./store.js";
 
@@ -25,6 +26,11 @@ export interface EmulatorOptions {
   demoDir?: string;
   /** Largest request body in bytes; larger ones get 413. @default 16 MiB */
   maxBodyBytes?: number;
+  /**
+   * The stream path prefixes to serve; the others answer 404, as the platform will once it drops the
+   * deprecated `/metrology` alias. @default ["/tool-state", "/metrology"]
+   */
+  streamPrefixes?: readonly StreamPrefix[];
   /** One line per request (method, path, status, time). @default none */
   log?: (line: string) => void;
 }
@@ -61,6 +67,7 @@ interface DenoGlobal {
  * await emu.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const streamPrefixes = checkPrefixes(options.streamPrefixes);
   const dataDir = options.databaseUrl || options.memory ? undefined : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const lock = dataDir ? await acquireLock(dataDir) : undefined;
   let db;
@@ -70,6 +77,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await lock?.release();
     throw error;
   }
+  // The data directory holds the key: readable by its owner only.
+  if (dataDir) await ownerOnly(dataDir);
   const store = new Store(db);
   let apiKey: string;
   try {
@@ -84,15 +93,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw error;
   }
 
+  if (dataDir) await ownerOnly(dataDir);
+  const host = options.host ?? "127.0.0.1";
+  let address: ListenAddress | undefined;
   const app = createApp({
     store,
     apiKey,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    streamPrefixes,
+    listenAddress: () => address,
     demoDir: options.demoDir ?? defaultDemoDir(),
     log: options.log,
   });
-  const host = options.host ?? "127.0.0.1";
   const server = await listen(app.fetch, host, options.port ?? 0);
+  address = { hostname: host, port: server.port, interfaces: interfaceAddresses() };
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
 
   let closing: Promise<void> | undefined;
@@ -106,9 +120,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       (closing ??= (async () => {
         await server.close();
         await db.close();
+        // Files PGlite made since the start (with the process umask) become the owner's only too.
+        if (dataDir) await ownerOnly(dataDir).catch(() => {});
         await lock?.release();
       })()),
   };
+}
+
+function checkPrefixes(prefixes: readonly StreamPrefix[] | undefined): readonly StreamPrefix[] {
+  if (prefixes === undefined) return STREAM_PREFIXES;
+  if (!Array.isArray(prefixes) || prefixes.length === 0 || prefixes.some((p) => !STREAM_PREFIXES.includes(p))) {
+    throw new TypeError(
+      `startEmulator: streamPrefixes must be a non-empty list of ${STREAM_PREFIXES.map((p) => JSON.stringify(p)).join(" and ")}, got ${JSON.stringify(prefixes)}.`,
+    );
+  }
+  return [...new Set(prefixes)];
+}
+
+/** Directories 0700 and files 0600, all the way down (PGlite's files are made with the process umask). */
+async function ownerOnly(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await ownerOnly(path);
+    else if (entry.isFile()) await chmod(path, 0o600);
+  }
+}
+
+function interfaceAddresses(): string[] {
+  try {
+    return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  } catch {
+    return [];
+  }
 }
 
 function newApiKey(): string {
@@ -153,6 +197,6 @@ async function listen(
 
 /** One emulator per data directory: PGlite's files must not be opened twice. */
 async function acquireLock(dataDir: string): Promise<{ release(): Promise<void> }> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   return acquireLockFile(dataDir, "emulator.lock", (pid) => `The data directory ${dataDir} is in use by another emulator (pid ${pid}). Stop it, or choose another --data-dir.`);
 }

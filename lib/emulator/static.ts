@@ -23,7 +23,13 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>atomscale-stream 
 
 export function serveDemo(demoDir: string | undefined) {
   return async (c: Context) => {
-    const path = decodeURIComponent(new URL(c.req.url).pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      // `/%`, `/%zz`, a truncated UTF-8 sequence: the client's mistake, not the server's.
+      return c.json({ detail: "Malformed percent-encoding in the request path." }, 400);
+    }
     if (!demoDir) return path === "/" ? c.html(NOT_BUILT) : c.json({ detail: "Not Found" }, 404);
     const relative = normalize(path === "/" ? "index.html" : path.replace(/^\/+/, ""));
     if (relative.startsWith("..") || relative.includes(`${sep}..${sep}`)) return c.json({ detail: "Not Found" }, 404);

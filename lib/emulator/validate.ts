@@ -10,6 +10,10 @@ export type JsonObject = Record<string, unknown>;
 
 /** At most this many element errors are reported per array, so a bad 100k-point array gives a short answer. */
 const MAX_ELEMENT_ERRORS = 5;
+/** DECIMAL(13,3) holds 10 digits before the point: seconds up to the year 2286. */
+const MAX_SECONDS = 1e10;
+/** In a `u` regex a surrogate pair is one code point, so this matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export class Validator {
@@ -61,9 +65,21 @@ export class Validator {
     return true;
   }
 
+  /**
+   * A string the database can hold: no NUL character (PostgreSQL text cannot store U+0000) and no
+   * lone surrogate (not encodable as UTF-8); optional length bounds in characters.
+   */
   string(value: unknown, loc: Loc, length: { min?: number; max?: number } = {}): value is string {
     if (typeof value !== "string") {
       this.add("string_type", loc, "Input should be a valid string", value);
+      return false;
+    }
+    if (value.includes("\u0000")) {
+      this.add("value_error", loc, "Value error, the text contains a NUL character (\\u0000), which cannot be stored; remove it", value);
+      return false;
+    }
+    if (LONE_SURROGATE.test(value)) {
+      this.add("value_error", loc, "Value error, the text contains a lone UTF-16 surrogate, which is not valid Unicode; remove it", value);
       return false;
     }
     const n = [...value].length;
@@ -99,6 +115,42 @@ export class Validator {
       }
     }
     return bad === 0;
+  }
+
+  /** A list of at least `min` items (pydantic's `too_short`). */
+  minItems(value: unknown[], loc: Loc, min: number): boolean {
+    if (value.length >= min) return true;
+    const items = min === 1 ? "item" : "items";
+    this.add("too_short", loc, `List should have at least ${min} ${items} after validation, not ${value.length}`, value, {
+      field_type: "List",
+      min_length: min,
+      actual_length: value.length,
+    });
+    return false;
+  }
+
+  /** Timestamps that fit the platform's DECIMAL(13,3) seconds: |t| < 10^10 s. */
+  decimalSeconds(values: number[], loc: Loc): boolean {
+    let bad = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (!(Math.abs(values[i]!) < MAX_SECONDS)) {
+        if (bad++ < MAX_ELEMENT_ERRORS) {
+          this.add("decimal_max_digits", [...loc, i], "Decimal input should have no more than 13 digits in total", values[i], { max_digits: 13 });
+        }
+      }
+    }
+    return bad === 0;
+  }
+
+  /** A list of strings, each checked by {@link string}. */
+  stringArray(value: unknown, loc: Loc, length: { min?: number; max?: number } = {}): value is string[] {
+    if (!Array.isArray(value)) {
+      this.add("list_type", loc, "Input should be a valid list", value);
+      return false;
+    }
+    const before = this.errors.length;
+    value.forEach((x, i) => this.string(x, [...loc, i], length));
+    return this.errors.length === before;
   }
 
   oneOf<T extends string>(value: unknown, loc: Loc, allowed: readonly T[]): value is T {

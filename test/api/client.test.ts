@@ -49,7 +49,8 @@ describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) 
     expect((await client.getTimeseries(dataId, { lastN: 1 }))?.properties.pressure?.values).toEqual([2e-7]);
     expect(await client.finalizeStream(dataId)).toEqual({ dataId, processedDataId });
     const [entry] = await client.listDataEntries({ dataIds: [dataId] });
-    expect(entry).toMatchObject({ dataId, rawName: "client run", pipelineStatus: "success", charSourceType: "metrology" });
+    // The default prefix is /tool-state now (issue 12), so the stream is a tool_state one.
+    expect(entry).toMatchObject({ dataId, rawName: "client run", pipelineStatus: "success", charSourceType: "tool_state" });
     expect(await client.getTimeseries("00000000-0000-4000-8000-00000000000f", { returnNullIfMissing: true })).toBeNull();
   });
 
@@ -77,13 +78,32 @@ describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) 
     expect(entry).toMatchObject({ dataId, physicalSampleName: "GaN-001", synthSourceId: created.synthSourceId, sourceName: "CVD reactor" });
   });
 
-  it("the /tool-state prefix makes tool_state streams", async () => {
-    const tool = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: emu.url, streamPrefix: "/tool-state" });
-    const { dataId } = await tool.initializeStream({ pointsPerChunk: 2 });
-    await tool.ingestChunk({ dataId, chunkIndex: 0, channelName: "x", timestamps: [1705312200], values: [1] });
-    expect((await tool.getTimeseries(dataId))?.properties.x?.values).toEqual([1]);
-    await tool.finalizeStream(dataId);
-    expect((await client.listDataEntries({ dataIds: [dataId] }))[0]?.charSourceType).toBe("tool_state");
+  it("streamPrefix \"/metrology\" (the deprecated alias) makes metrology streams", async () => {
+    const legacy = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: emu.url, streamPrefix: "/metrology" });
+    expect(client.streamPrefix).toBe("/tool-state");
+    const { dataId } = await legacy.initializeStream({ pointsPerChunk: 2 });
+    await legacy.ingestChunk({ dataId, chunkIndex: 0, channelName: "x", timestamps: [1705312200], values: [1] });
+    expect((await legacy.getTimeseries(dataId))?.properties.x?.values).toEqual([1]);
+    await legacy.finalizeStream(dataId);
+    expect((await client.listDataEntries({ dataIds: [dataId] }))[0]?.charSourceType).toBe("metrology");
+  });
+
+  it("any channel name travels and reads back: __proto__, constructor, toString (Map or object in, null-prototype out)", async () => {
+    const { dataId } = await client.initializeStream({ pointsPerChunk: 2 });
+    const channels = new Map([
+      ["__proto__", { timestamps: [1705312200, 1705312201], values: [1, 2], units: "p" }],
+      ["constructor", { timestamps: [1705312200], values: [3] }],
+    ]);
+    const acks = await client.ingestChunkMulti({ dataId, chunkIndex: 0, channels });
+    expect(acks.map((a) => [a.channelName, a.totalPoints])).toEqual([["__proto__", 2], ["constructor", 1]]);
+    await client.ingestChunk({ dataId, chunkIndex: 0, channelName: "toString", timestamps: [1705312200], values: [4] });
+    const ts = await client.getTimeseries(dataId);
+    expect(Object.getPrototypeOf(ts!.properties)).toBeNull();
+    expect(Object.keys(ts!.properties).sort()).toEqual(["__proto__", "constructor", "toString"]);
+    expect(ts!.properties["__proto__"]).toMatchObject({ values: [1, 2], units: "p", unixTimestampMs: [1705312200000, 1705312201000] });
+    const property = (name: string) => Object.getOwnPropertyDescriptor(ts!.properties, name)?.value as { values: unknown[] } | undefined;
+    expect(property("constructor")?.values).toEqual([3]);
+    expect(property("toString")?.values).toEqual([4]);
   });
 
   it("sends exactly the documented snake_case names, with X-API-KEY, through an injected fetch", async () => {
@@ -99,11 +119,14 @@ describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) 
     await spied.ingestChunk({ dataId, chunkIndex: 0, channelName: "c", timestamps: [1705312200], values: [1], units: "nm" });
     await spied.ingestChunkMulti({ dataId, chunkIndex: 1, channels: { c: { timestamps: [1705312201], values: [2] } } });
     await spied.finalizeStream(dataId);
+    await spied.createGrowthInstrument({ name: "PLD", label: "PLD-1", type: "pld" });
+    // The SDK's paths: /tool-state (the default since issue 12), /instruments/synthesis without a slash.
     expect(seen.map((s) => new URL(s.url).pathname)).toEqual([
-      "/metrology/stream/initialize",
-      "/metrology/stream/chunk",
-      "/metrology/stream/chunk/multi",
-      `/metrology/stream/${dataId}/finalize`,
+      "/tool-state/stream/initialize",
+      "/tool-state/stream/chunk",
+      "/tool-state/stream/chunk/multi",
+      `/tool-state/stream/${dataId}/finalize`,
+      "/instruments/synthesis",
     ]);
     expect(seen.every((s) => s.key === emu.apiKey)).toBe(true);
     expect(seen[0]!.body).toEqual({ points_per_chunk: 3, stream_name: "wire", project_id: null });
@@ -163,6 +186,54 @@ describe("AtomscaleClient failure modes", () => {
     expect(e429.retryAfterMs).toBeLessThanOrEqual(30_000);
   });
 
+  it("any 2xx acknowledges chunk, multi and finalize, whatever its body (204, {}, \"ok\", [], junk)", async () => {
+    const answers: Array<[number, string]> = [[204, ""], [200, "{}"], [200, '"ok"'], [200, "[]"], [200, "not json at all"], [202, "null"]];
+    for (const direct of [true, false]) {
+      // direct: the hot path straight through fetch; otherwise through ky (hooks configured)
+      const client = new AtomscaleClient({ apiKey: "k", endpoint: base, ...(direct ? {} : { hooks: { beforeRequest: [() => {}] } }) });
+      for (const [status, body] of answers) {
+        behaviour.next = (res) => res.writeHead(status).end(status === 204 ? undefined : body);
+        const label = `${direct ? "direct" : "ky"} ${status} ${body}`;
+        expect(await client.ingestChunk({ dataId: "d", chunkIndex: 3, channelName: "a", timestamps: [1705312200], values: [1] }), label).toEqual({
+          dataId: "d",
+          channelName: "a",
+          chunkIndex: 3,
+          totalPoints: null,
+        });
+        const multi = await client.ingestChunkMulti({ dataId: "d", chunkIndex: 4, channels: { a: { timestamps: [1705312200], values: [1] }, b: { timestamps: [1705312200], values: [2] } } });
+        expect(multi, label).toEqual([
+          { dataId: "d", channelName: "a", chunkIndex: 4, totalPoints: null },
+          { dataId: "d", channelName: "b", chunkIndex: 4, totalPoints: null },
+        ]);
+        expect(await client.finalizeStream("d"), label).toEqual({ dataId: "d", processedDataId: null });
+      }
+      // a total sent as a numeric string is still a total
+      behaviour.next = (res) => res.writeHead(200).end('{"data_id":"d","channel_name":"a","chunk_index":3,"total_points":"7"}');
+      expect((await client.ingestChunk({ dataId: "d", chunkIndex: 3, channelName: "a", timestamps: [1], values: [1] })).totalPoints).toBe(7);
+    }
+  });
+
+  it("read-back accepts unix_timestamp_ms and values as numbers or numeric strings; anything else is a clear error", async () => {
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base });
+    behaviour.next = (res) =>
+      res
+        .writeHead(200, { "Content-Type": "application/json" })
+        .end('{"properties":{"__proto__":{"unix_timestamp_ms":["1705312200000","1705312200100.000",1705312200200],"relative_time_seconds":["0","0.1",0.2],"values":["1.5",null,"-2e-3"],"units":"C"}}}');
+    const ts = await client.getTimeseries("d");
+    expect(Object.keys(ts!.properties)).toEqual(["__proto__"]);
+    expect(ts!.properties["__proto__"]).toEqual({
+      unixTimestampMs: [1705312200000, 1705312200100, 1705312200200],
+      relativeTimeSeconds: [0, 0.1, 0.2],
+      values: [1.5, null, -0.002],
+      units: "C",
+    });
+    behaviour.next = (res) => res.writeHead(200).end('{"properties":{"t":{"unix_timestamp_ms":["soon"],"values":[1]}}}');
+    const bad = (await client.getTimeseries("d").catch((e: unknown) => e)) as ApiError;
+    expect(bad).toBeInstanceOf(ApiError);
+    expect(bad).toMatchObject({ code: "bad_response", classification: "permanent" });
+    expect(bad.message).toMatch(/unix_timestamp_ms of "t" holds "soon", not a number/);
+  });
+
   it("a server that never answers is a transient timeout", async () => {
     behaviour.next = () => {}; // hold the request open
     const client = new AtomscaleClient({ apiKey: "k", endpoint: base, timeoutMs: 300 });
@@ -179,7 +250,7 @@ describe("AtomscaleClient failure modes", () => {
     const client = new AtomscaleClient({ apiKey: "k", endpoint: `http://127.0.0.1:${port}` });
     const e = (await client.initializeStream({ pointsPerChunk: 1 }).catch((x: unknown) => x)) as ApiError;
     expect(e).toMatchObject({ code: "network", classification: "transient" });
-    expect(e.message).toContain("POST /metrology/stream/initialize failed");
+    expect(e.message).toContain("POST /tool-state/stream/initialize failed");
   });
 
   it("a caller's abort passes through as an AbortError, not an ApiError", async () => {

@@ -102,7 +102,7 @@ describe("IndexedDbOutbox through an outage with reloads", () => {
         for (const batch of attempted) {
           const mine = batch.filter((r) => r.channel === channel);
           const here = onServer.slice(at, at + mine.length);
-          if (here.length === mine.length && here.every((p, i) => p.value === mine[i]!.value && p.ms === mine[i]!.t * 1000)) {
+          if (here.length === mine.length && here.every((p, i) => p.value === mine[i]!.value && p.ms === Math.round(mine[i]!.t * 1000))) {
             at += mine.length;
             held.push(...mine);
           } else {
