@@ -1,0 +1,409 @@
+/**
+ * One instrument on the page: its port (or a simulated instrument), driver, serial settings, channel names,
+ * connection state, raw input. Once connected, the settings fold into a one-line summary. Each card
+ * connects and reconnects on its own: one unplugged instrument does not stop the others.
+ */
+import type { Reading } from "atomscale-stream";
+import { DRIVERS, getDriver, type DriverProblem, type SerialSettings } from "atomscale-stream/serial";
+import { clock, field, h, option } from "./dom.ts";
+import { fieldsFor } from "./driver-fields.ts";
+import { showError } from "./errors.ts";
+import { RawLog } from "./raw-log.ts";
+import { InstrumentSession, serialTransport, simulatedTransport, usbText, type Transport } from "./session.ts";
+import { parseChannels } from "./settings.ts";
+
+export type UsbIds = { usbVendorId?: number | undefined; usbProductId?: number | undefined };
+
+/** What a card remembers across reloads. */
+export interface SourceRecord {
+  id: string;
+  name: string;
+  kind: "serial" | "simulated" | "none";
+  driverId: string;
+  serial: SerialSettings;
+  channels: string;
+  command: string;
+  address: string;
+  usb?: UsbIds | undefined;
+}
+
+export type SourceState = "not-connected" | "connecting" | "connected" | "unplugged" | "waiting" | "ended" | "failed";
+
+export interface SourceCardHost {
+  /** A batch read by this card; the next one is read once this resolves. */
+  readings(card: SourceCard, readings: Reading[]): Promise<void>;
+  /** Something a status line or the saved session shows changed. */
+  changed(card: SourceCard): void;
+  remove(card: SourceCard): void;
+  /** Ports already open in other cards (so a restored card takes another port with the same USB ids). */
+  portsInUse(): SerialPort[];
+}
+
+const STATE_TEXT: Record<SourceState, string> = {
+  "not-connected": "Not connected.",
+  connecting: "Connecting…",
+  connected: "Connected.",
+  unplugged: "Unplugged — waiting for it to be plugged in again (same USB device); the other instruments go on.",
+  waiting: "Not plugged in: connect it (or plug it in) to go on.",
+  ended: "The instrument's input ended.",
+  failed: "Could not connect.",
+};
+
+export class SourceCard {
+  readonly id: string;
+  readonly name: string;
+  readonly element: HTMLElement;
+  readonly raw = new RawLog(300);
+  state: SourceState = "not-connected";
+  session: InstrumentSession | undefined;
+  #record: SourceRecord;
+  readonly #host: SourceCardHost;
+  readonly #status: HTMLElement;
+  readonly #problems: HTMLElement;
+  readonly #error: HTMLElement;
+  readonly #summary: HTMLElement;
+  readonly #notes: HTMLElement;
+  readonly #settings: HTMLFieldSetElement;
+  readonly #driver: HTMLSelectElement;
+  readonly #baud: HTMLInputElement;
+  readonly #dataBits: HTMLSelectElement;
+  readonly #parity: HTMLSelectElement;
+  readonly #stopBits: HTMLSelectElement;
+  readonly #flow: HTMLSelectElement;
+  readonly #channels: HTMLInputElement;
+  readonly #extra: HTMLElement;
+  readonly #extraInputs = new Map<string, HTMLInputElement>();
+  readonly #connect: HTMLButtonElement;
+  readonly #simulate: HTMLButtonElement;
+  readonly #disconnect: HTMLButtonElement;
+  readonly #remove: HTMLButtonElement;
+  readonly #rawList: HTMLElement;
+  readonly #rawBox: HTMLDetailsElement;
+  #rawShown = -1;
+  #headerNoted = false;
+  #lastProblem = "";
+
+  constructor(record: SourceRecord, host: SourceCardHost) {
+    this.id = record.id;
+    this.name = record.name;
+    this.#record = record;
+    this.#host = host;
+    const label = (what: string) => `${this.name} ${what}`;
+    this.#status = h("p", { role: "status", "aria-label": label("status"), className: "source-state" }, STATE_TEXT["not-connected"]);
+    this.#problems = h("p", { className: "problems", "aria-label": label("problems") });
+    this.#error = h("div", { className: "error", role: "alert", hidden: true });
+    this.#summary = h("p", { className: "summary", "aria-label": label("summary"), hidden: true });
+    this.#notes = h("p", { className: "note", "aria-label": label("channels") });
+    this.#driver = h("select", { name: "driver", onchange: () => this.#driverChosen() }, ...Object.values(DRIVERS).map((d) => option(d.id, `${d.label}${d.kind === "polled" ? " (polled)" : ""}`)));
+    this.#baud = h("input", { name: "baud", type: "number", min: "50", step: "1", inputMode: "numeric" });
+    this.#dataBits = h("select", { name: "data-bits" }, option("8"), option("7"));
+    this.#parity = h("select", { name: "parity" }, option("none"), option("even"), option("odd"));
+    this.#stopBits = h("select", { name: "stop-bits" }, option("1"), option("2"));
+    this.#flow = h("select", { name: "flow-control" }, option("none"), option("hardware", "hardware (RTS/CTS)"));
+    this.#channels = h("input", { name: "channels", placeholder: "name:unit, …  e.g. temperature:C, pressure:mbar" });
+    this.#extra = h("div", { className: "extra" });
+    this.#settings = h(
+      "fieldset",
+      { className: "grid" },
+      h("legend", { className: "visually-hidden" }, label("settings")),
+      field("Driver", this.#driver),
+      field("Baud rate", this.#baud),
+      field("Data bits", this.#dataBits),
+      field("Parity", this.#parity),
+      field("Stop bits", this.#stopBits),
+      field("Flow control", this.#flow),
+      field("Channels", this.#channels),
+      this.#extra,
+    );
+    this.#connect = h("button", { type: "button", onclick: () => void this.connect() }, "Connect");
+    this.#simulate = h("button", { type: "button", className: "secondary", onclick: () => void this.simulate() }, "Use simulated instrument");
+    this.#disconnect = h("button", { type: "button", className: "secondary", onclick: () => void this.disconnect() }, "Disconnect");
+    this.#remove = h("button", { type: "button", className: "secondary", onclick: () => void this.disconnect().then(() => host.remove(this)) }, "Remove");
+    this.#rawList = h("ol", { className: "raw", "aria-label": label("raw input") });
+    this.#rawBox = h("details", { className: "raw-box", ontoggle: () => this.renderRaw() }, h("summary", {}, "Raw input (last 300 lines, with receipt times and problems)"), this.#rawList);
+    this.element = h(
+      "section",
+      { className: "source", "aria-label": this.name, dataset: { source: this.id } },
+      h("div", { className: "source-head" }, h("h3", {}, this.name), this.#status),
+      this.#summary,
+      this.#settings,
+      h("div", { className: "buttons" }, this.#connect, this.#simulate, this.#disconnect, this.#remove),
+      this.#error,
+      this.#notes,
+      this.#problems,
+      this.#rawBox,
+    );
+    this.#fill(record);
+    this.#buttons();
+  }
+
+  /** The settings as the page saves them. */
+  get record(): SourceRecord {
+    return this.#record;
+  }
+
+  get connected(): boolean {
+    return this.session !== undefined;
+  }
+
+  /** One line for the status bar. */
+  get stateText(): string {
+    return `${this.name}: ${this.state === "connected" ? "connected" : this.state === "unplugged" ? "unplugged, waiting" : STATE_TEXT[this.state].replace(/\.$/, "").toLowerCase()}`;
+  }
+
+  #fill(r: SourceRecord): void {
+    this.#driver.value = Object.hasOwn(DRIVERS, r.driverId) ? r.driverId : "lines";
+    this.#showSerial(r.serial);
+    this.#channels.value = r.channels;
+    this.#showExtra(r);
+  }
+
+  #showSerial(s: SerialSettings): void {
+    this.#baud.value = String(s.baudRate);
+    this.#dataBits.value = String(s.dataBits ?? 8);
+    this.#parity.value = s.parity ?? "none";
+    this.#stopBits.value = String(s.stopBits ?? 1);
+    this.#flow.value = s.flowControl ?? "none";
+  }
+
+  #showExtra(r: Pick<SourceRecord, "command" | "address">): void {
+    this.#extraInputs.clear();
+    this.#extra.replaceChildren(
+      ...fieldsFor(this.#driver.value).map((f) => {
+        const input = h("input", { name: f.option, placeholder: f.placeholder });
+        input.value = r[f.option] || f.initial || "";
+        this.#extraInputs.set(f.option, input);
+        return field(f.label, input);
+      }),
+    );
+  }
+
+  #driverChosen(): void {
+    this.#showSerial(getDriver(this.#driver.value).serial);
+    this.#showExtra({ command: "", address: "" });
+  }
+
+  /** Read the form into the record; a bad value is an error naming the field. */
+  #readForm(kind: SourceRecord["kind"]): SourceRecord {
+    const baud = Number(this.#baud.value);
+    if (!Number.isInteger(baud) || baud <= 0) throw new RangeError(`Baud rate must be a whole number above 0, not ${JSON.stringify(this.#baud.value)}.`);
+    parseChannels(this.#channels.value); // checked now, used at connect
+    return {
+      ...this.#record,
+      kind,
+      driverId: this.#driver.value,
+      serial: {
+        baudRate: baud,
+        dataBits: Number(this.#dataBits.value) as 7 | 8,
+        parity: this.#parity.value as "none" | "even" | "odd",
+        stopBits: Number(this.#stopBits.value) as 1 | 2,
+        flowControl: this.#flow.value as "none" | "hardware",
+      },
+      channels: this.#channels.value,
+      command: this.#extraInputs.get("command")?.value.trim() ?? "",
+      address: this.#extraInputs.get("address")?.value.trim() ?? "",
+    };
+  }
+
+  /** Connect through the browser's port chooser (or to `port`, when the page found it). */
+  async connect(port?: SerialPort): Promise<void> {
+    await this.#guard("connect the instrument", async () => {
+      if (!("serial" in navigator)) {
+        throw Object.assign(new Error("This browser has no Web Serial (use Chrome or Edge on a desktop, over https or localhost). Try the simulated instrument."), { name: "WebSerialMissing" });
+      }
+      const record = this.#readForm("serial");
+      const chosen = port ?? (await navigator.serial.requestPort());
+      this.#set("connecting");
+      const transport = await serialTransport(chosen, record.serial);
+      this.#record = { ...record, usb: transport.connection?.info };
+      this.#start(transport);
+    });
+  }
+
+  async simulate(): Promise<void> {
+    await this.#guard("start the simulated instrument", async () => {
+      const record = this.#readForm("simulated");
+      this.#record = { ...record, usb: undefined };
+      this.#start(simulatedTransport(record.driverId, { ...(record.command ? { command: record.command } : {}), ...(record.address ? { address: record.address } : {}) }));
+    });
+  }
+
+  /** After a reload: reconnect as before (the same USB device, or the simulator). */
+  async restore(): Promise<void> {
+    const r = this.#record;
+    if (r.kind === "simulated") return this.simulate();
+    if (r.kind !== "serial" || !("serial" in navigator)) return;
+    const port = await this.findPort();
+    if (port) await this.connect(port);
+    else this.#set("waiting");
+  }
+
+  /** A granted, present port with this card's USB ids that no other card uses. */
+  async findPort(candidate?: SerialPort): Promise<SerialPort | undefined> {
+    const usb = this.#record.usb;
+    if (this.#record.kind !== "serial" || usb?.usbVendorId === undefined) return undefined;
+    const used = new Set(this.#host.portsInUse());
+    const ports = candidate ? [candidate] : await navigator.serial.getPorts();
+    return ports.find((p) => {
+      const i = p.getInfo();
+      return !used.has(p) && i.usbVendorId === usb.usbVendorId && i.usbProductId === usb.usbProductId;
+    });
+  }
+
+  /** The port this card has open now (after a reconnection, a new object). */
+  get port(): SerialPort | undefined {
+    return this.session?.transport.connection?.port;
+  }
+
+  #start(transport: Transport): void {
+    const driver = getDriver(this.#record.driverId);
+    const { channels, units } = parseChannels(this.#record.channels);
+    this.#headerNoted = false;
+    let session: InstrumentSession;
+    try {
+      session = new InstrumentSession(transport, driver, {
+        channels,
+        units,
+        ...(this.#record.command ? { command: this.#record.command } : {}),
+        ...(this.#record.address ? { address: this.#record.address } : {}),
+        raw: this.raw,
+        onReadings: (readings) => {
+          this.#noteHeader(channels, readings);
+          return this.#host.readings(this, readings);
+        },
+        onProblem: (p) => this.#problem(p),
+      });
+    } catch (error) {
+      void transport.close();
+      throw error;
+    }
+    this.session = session;
+    const conn = transport.connection;
+    conn?.addEventListener("state", (e) => {
+      const state = (e as CustomEvent<{ state: string }>).detail.state;
+      if (state === "open") this.#set("connected");
+      else if (state === "disconnected" || state === "reconnecting") {
+        if (this.state !== "unplugged") this.raw.note(Date.now() / 1000, "The instrument was unplugged (NetworkError).");
+        this.#set("unplugged");
+      }
+    });
+    conn?.addEventListener("problem", (e) => {
+      const d = (e as CustomEvent<{ name: string; message: string }>).detail;
+      this.raw.note(Date.now() / 1000, `${d.name}: ${d.message}`);
+      this.#lastProblem = `${clock(Date.now() / 1000)} ${d.name}: ${d.message}`;
+      this.#showProblems();
+    });
+    void session.done.then(
+      () => {
+        if (this.session === session) {
+          this.session = undefined;
+          this.#set("ended");
+        }
+      },
+      (error: unknown) => {
+        if (this.session === session) {
+          this.session = undefined;
+          this.#set("failed");
+          showError(this.#error, error, "read the instrument");
+        }
+      },
+    );
+    this.#set("connected");
+  }
+
+  #noteHeader(configured: string[], readings: Reading[]): void {
+    if (this.#headerNoted || configured.length === 0) return;
+    const own = [...new Set(readings.map((r) => r.channel))].filter((c) => !configured.includes(c));
+    if (own.length === 0) return;
+    this.#headerNoted = true;
+    this.#notesText(`The instrument names its own channels (${own.join(", ")}): its header wins over the Channels field, which names only the columns the instrument leaves unnamed.`);
+  }
+
+  #notesText(text: string): void {
+    const prior = this.#notes.textContent ?? "";
+    this.#notes.textContent = prior.includes(text) ? prior : `${prior}${prior ? " " : ""}${text}`;
+  }
+
+  /** Told by the page when one of this card's channels is recorded under another name. */
+  noteRenamed(channel: string, renamed: string, owner: string): void {
+    this.#notesText(`"${channel}" is already sent by ${owner}: this instrument's is recorded as "${renamed}".`);
+  }
+
+  #problem(p: DriverProblem): void {
+    this.#lastProblem = `${clock(p.t)} ${p.kind}: ${p.message}`;
+    this.#showProblems();
+  }
+
+  #showProblems(): void {
+    const n = this.session?.problems ?? 0;
+    this.#problems.textContent = this.#lastProblem ? `${n} problem${n === 1 ? "" : "s"} so far — latest: ${this.#lastProblem}` : "";
+  }
+
+  async disconnect(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    await s?.close();
+    this.#record = { ...this.#record, kind: "none" };
+    this.#set("not-connected");
+  }
+
+  async #guard(doing: string, fn: () => Promise<void>): Promise<void> {
+    showError(this.#error, undefined, doing);
+    try {
+      await fn();
+    } catch (error) {
+      if (!this.session) this.#set(this.state === "waiting" ? "waiting" : "failed");
+      showError(this.#error, error, doing);
+    }
+  }
+
+  #set(state: SourceState): void {
+    this.state = state;
+    const description = this.session?.transport.description;
+    this.#status.textContent = state === "connected" && description ? `Connected: ${description}, driver ${getDriver(this.#record.driverId).label}.` : STATE_TEXT[state];
+    this.element.dataset.state = state;
+    this.#summary.hidden = !this.session;
+    if (this.session) this.#summary.textContent = this.#summaryText();
+    this.#settings.hidden = Boolean(this.session);
+    this.#settings.disabled = Boolean(this.session);
+    this.#buttons();
+    this.#host.changed(this);
+  }
+
+  #summaryText(): string {
+    const r = this.#record;
+    const s = r.serial;
+    const line = `${s.baudRate} ${s.dataBits ?? 8}${(s.parity ?? "none")[0]!.toUpperCase()}${s.stopBits ?? 1}`;
+    const where = r.kind === "simulated" ? "simulated" : `${line}${usbText(r.usb)}`;
+    const extra = [r.command && `command ${r.command}`, r.address && `address ${r.address}`].filter(Boolean).join(", ");
+    return `${getDriver(r.driverId).label} · ${where}${extra ? ` · ${extra}` : ""}${r.channels ? ` · channels ${r.channels}` : ""}`;
+  }
+
+  #buttons(): void {
+    const busy = this.session !== undefined || this.state === "connecting";
+    this.#connect.disabled = busy;
+    this.#simulate.disabled = busy;
+    this.#disconnect.disabled = !this.session;
+  }
+
+  /** Let the page lock the Remove button (e.g. while this card's stream is stopping). */
+  set removable(yes: boolean) {
+    this.#remove.disabled = !yes;
+  }
+
+  renderRaw(): void {
+    if (!this.#rawBox.open || this.#rawShown === this.raw.version) return;
+    this.#rawShown = this.raw.version;
+    this.#rawList.replaceChildren(
+      ...this.raw.entries().map((e) => h("li", { className: e.kind }, h("time", {}, clock(e.t)), ` ${e.kind === "in" ? "←" : e.kind === "out" ? "→" : "⚠"} `, e.text)),
+    );
+  }
+}
+
+/** A fresh record for "Add instrument". */
+export function newSourceRecord(existing: readonly SourceRecord[], driverId = "lines"): SourceRecord {
+  const used = new Set(existing.map((r) => r.id));
+  let n = existing.length + 1;
+  while (used.has(`source-${n}`)) n++;
+  return { id: `source-${n}`, name: `Instrument ${n}`, kind: "none", driverId, serial: getDriver(driverId).serial, channels: "", command: "", address: "" };
+}
