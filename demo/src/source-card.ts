@@ -93,7 +93,7 @@ export class SourceCard {
     this.#problems = h("p", { className: "problems", "aria-label": label("problems") });
     this.#error = h("div", { className: "error", role: "alert", hidden: true });
     this.#summary = h("p", { className: "summary", "aria-label": label("summary"), hidden: true });
-    this.#notes = h("p", { className: "note", "aria-label": label("channels") });
+    this.#notes = h("p", { className: "note", "aria-label": label("notes") });
     this.#driver = h("select", { name: "driver", onchange: () => this.#driverChosen() }, ...Object.values(DRIVERS).map((d) => option(d.id, `${d.label}${d.kind === "polled" ? " (polled)" : ""}`)));
     this.#baud = h("input", { name: "baud", type: "number", min: "50", step: "1", inputMode: "numeric" });
     this.#dataBits = h("select", { name: "data-bits" }, option("8"), option("7"));
