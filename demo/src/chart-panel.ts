@@ -136,6 +136,11 @@ export class ChartPanel {
     this.#dirty = false;
     const span = TIME_WINDOWS[this.#window.value] ?? Infinity;
     const to = this.#paused ? this.#pausedAt : Date.now() / 1000;
-    for (const c of this.#channels.values()) c.draw(Number.isFinite(span) ? to - span : -Infinity, to);
+    // A window longer than what was read so far starts at the first reading (short runs fill the chart);
+    // every chart shares one time axis.
+    let first = Infinity;
+    for (const c of this.#channels.values()) first = Math.min(first, c.local.t[0] ?? Infinity, c.server.t[0] ?? Infinity);
+    const from = Number.isFinite(span) ? Math.min(Math.max(to - span, first), to - 1) : -Infinity;
+    for (const c of this.#channels.values()) c.draw(from, to);
   }
 }

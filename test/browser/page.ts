@@ -57,7 +57,7 @@ export function launchChromium(): Promise<Browser> {
  * Open the instrument page served at `url` in a fresh context with the fake navigator.serial installed
  * and the library bundle loaded as `window.AtomscaleStream` (for simulators driven from the test).
  */
-export async function openInstrumentPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+export async function openInstrumentPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }, beforeLoad?: (page: Page) => void): Promise<Page> {
   const code = await readFile(BROWSER_BUNDLE, "utf8");
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   await context.addInitScript({ path: FAKE_SERIAL });
@@ -67,6 +67,7 @@ export async function openInstrumentPage(browser: Browser, url: string, viewport
   page.on("console", (m) => {
     if (m.type() === "error" && !/Failed to load resource|ERR_CONNECTION_REFUSED|net::ERR/.test(m.text())) console.error(`[page console] ${m.text()}`);
   });
+  beforeLoad?.(page);
   await page.goto(url);
   await loadBundle(page);
   return page;
