@@ -11,7 +11,8 @@ import { ChartPanel } from "./chart-panel.ts";
 import { h } from "./dom.ts";
 import { loadSession, saveSession, type ActiveStream } from "./page-store.ts";
 import { pendingBannerText, QueuePanel } from "./queue-panel.ts";
-import { Recording, toCsv, type RecordedReading } from "./recording.ts";
+import { RecordStore } from "./record-store.ts";
+import { Recording, toCsv } from "./recording.ts";
 import { loadSettings, saveSettings, type PageSettings } from "./settings.ts";
 import { SettingsPanel } from "./settings-panel.ts";
 import { SourcesPanel } from "./sources-panel.ts";
@@ -24,8 +25,9 @@ let settings: PageSettings = { endpoint: "https://api.atomscale.ai", apiKey: "",
 let uplink: Uplink | undefined;
 let active: ActiveStream | undefined = saved.active;
 let recording: Recording | undefined;
-/** The rows of the last stream recorded here, for the CSV after Stop. */
-let lastRows: { dataId: string; name: string; rows: readonly RecordedReading[] } | undefined;
+/** The stream recorded last (its CSV stays downloadable after Stop); while recording, the current one. */
+let last: { dataId: string; name: string; recording?: Recording | undefined; count: number } | undefined = saved.last ? { ...saved.last, count: 0 } : undefined;
+const recordStore = new RecordStore();
 let busy = false;
 let poller: AbortController | undefined;
 let polledId: string | undefined;
@@ -33,7 +35,7 @@ let onlineSince = Date.now();
 
 const status = new StatusBar();
 const charts = new ChartPanel();
-const stream = new StreamPanel({ start: () => void start(), stop: () => void stop(), download });
+const stream = new StreamPanel({ start: () => void start(), stop: () => void stop(), download: () => void download().catch((e: unknown) => stream.error(e, "prepare the CSV")) });
 const queue = new QueuePanel({ useKey });
 const settingsPanel = new SettingsPanel(saveNewSettings);
 const sources = new SourcesPanel(
@@ -49,7 +51,7 @@ const sources = new SourcesPanel(
 const banner = h("div", { className: "banner", role: "alert", hidden: true });
 
 function persist(): void {
-  saveSession(localStorage, { sources: sources.records(), channels: sources.registry.snapshot(), active });
+  saveSession(localStorage, { sources: sources.records(), channels: sources.registry.snapshot(), active, last: last && { dataId: last.dataId, name: last.name } });
   refresh();
 }
 
@@ -67,8 +69,9 @@ async function start(): Promise<void> {
     const dataId = await s.initialize(options);
     active = { dataId, name: options.streamName ?? dataId, startedAt: Date.now(), ackedBefore: 0, ackedSeen: 0 };
     charts.clearServer();
-    record(dataId, []);
+    record(dataId, 0);
     persist();
+    void recordStore.keepOnly(dataId).catch(() => {});
   } catch (error) {
     stream.say("No stream.");
     stream.error(error, "start the stream");
@@ -78,13 +81,28 @@ async function start(): Promise<void> {
   }
 }
 
-/** Send every source's readings to this stream from now on. */
-function record(dataId: string, earlier: RecordedReading[]): void {
+/** Send every source's readings to this stream from now on (`earlier`: readings recorded before a reload). */
+function record(dataId: string, earlier: number): void {
   const s = uplink!.streamer;
   const writer = s.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
-  recording = new Recording(dataId, writer, (error, points) => stream.error(Object.assign(new Error(`${points} reading(s) could not be stored: ${(error as Error)?.message ?? error}`), { cause: error }), "keep the latest readings"), earlier);
-  lastRows = { dataId, name: active?.name ?? dataId, rows: recording.rows() };
+  recording = new Recording(
+    dataId,
+    writer,
+    recordStore,
+    {
+      refused: (error, points) => stream.error(Object.assign(new Error(`${points} reading(s) could not be stored for upload: ${(error as Error)?.message ?? error}`), { cause: error }), "keep the latest readings"),
+      notCopied: (error, points) => stream.error(Object.assign(new Error(`${points} reading(s) are in the stream but not in the CSV: ${(error as Error)?.message ?? error}`), { cause: error }), "copy the latest readings for the CSV"),
+    },
+    earlier,
+  );
+  last = { dataId, name: active?.name ?? dataId, recording, count: earlier };
   sources.recording = true;
+}
+
+/** The rows of the stream recorded last, for the CSV. */
+async function lastRows() {
+  if (!last) return [];
+  return last.recording ? last.recording.rows() : recordStore.rows(last.dataId);
 }
 
 async function stop(): Promise<void> {
@@ -116,9 +134,9 @@ async function stop(): Promise<void> {
   }
 }
 
-function download(): void {
-  const rows = recording?.rows() ?? lastRows?.rows ?? [];
-  const name = (lastRows?.name ?? "readings").replace(/[^\w.-]+/g, "_").slice(0, 80);
+async function download(): Promise<void> {
+  const rows = await lastRows();
+  const name = (last?.name ?? "readings").replace(/[^\w.-]+/g, "_").slice(0, 80);
   const url = URL.createObjectURL(new Blob([toCsv(rows)], { type: "text/csv" }));
   const a = h("a", { href: url, download: `${name}.csv` });
   document.body.append(a);
@@ -130,7 +148,7 @@ function download(): void {
 /** Read the stream back from the platform (dotted line) once its platform id is known. */
 function poll(): void {
   const s = uplink?.streamer;
-  const shown = active?.dataId ?? lastRows?.dataId;
+  const shown = active?.dataId ?? last?.dataId;
   const platformId = s && shown ? platformIdOf(s, shown) : undefined;
   if (!s || !platformId || platformId === polledId) return;
   poller?.abort();
@@ -218,7 +236,7 @@ function ackedTotal(stats: StreamStats | undefined): number {
 let lastSaved = 0;
 function refresh(): void {
   const s = uplink?.streamer;
-  const shown = active?.dataId ?? lastRows?.dataId;
+  const shown = active?.dataId ?? last?.dataId;
   const stats = s && shown ? s.stats(shown) : undefined;
   const pendingSlices = s ? s.outbox.slices().filter((x) => !x.quarantined) : [];
   const shownStats: Partial<StreamStats> | undefined = stats
@@ -253,7 +271,7 @@ function refresh(): void {
     );
   }
   const canStart = Boolean(s) && sources.cards.some((c) => c.connected || c.state === "unplugged" || c.state === "waiting");
-  stream.buttons({ canStart, recording: active !== undefined, busy, rows: (recording?.rows() ?? lastRows?.rows ?? []).length });
+  stream.buttons({ canStart, recording: active !== undefined, busy, rows: last?.recording?.count ?? last?.count ?? 0 });
   if (active && stats && Date.now() - lastSaved > 2000) {
     lastSaved = Date.now();
     active.ackedSeen = stats.ackedPoints;
@@ -291,10 +309,11 @@ async function main(): Promise<void> {
   } catch (error) {
     stream.error(error, "open this browser's storage for pending readings");
   }
+  if (last) last.count = await recordStore.count(last.dataId).catch(() => 0);
   // A stream recorded before a reload: go on recording it.
   if (active && uplink) {
     try {
-      record(active.dataId, []);
+      record(active.dataId, last?.dataId === active.dataId ? last.count : 0);
     } catch (error) {
       stream.error(error, `go on with stream ${active.dataId}`);
       active = undefined;
@@ -314,8 +333,8 @@ async function main(): Promise<void> {
       stats: () => (active && uplink ? uplink.streamer.stats(active.dataId) : undefined),
       active: () => active,
       platformId: () => (active && uplink ? platformIdOf(uplink.streamer, active.dataId) : undefined),
-      recorded: () => (recording?.rows() ?? lastRows?.rows ?? []).slice(),
-      csv: () => toCsv(recording?.rows() ?? lastRows?.rows ?? []),
+      recorded: () => lastRows(),
+      csv: async () => toCsv(await lastRows()),
     },
   });
 }

@@ -25,6 +25,8 @@ export interface PageSession {
   sources: SourceRecord[];
   channels: RegistrySnapshot;
   active?: ActiveStream | undefined;
+  /** The stream recorded last (the current one while recording): its CSV stays downloadable after Stop and a reload. */
+  last?: { dataId: string; name: string } | undefined;
 }
 
 export function loadSession(store: Storage): PageSession {
@@ -33,7 +35,7 @@ export function loadSession(store: Storage): PageSession {
     if (raw) {
       const s = JSON.parse(raw) as Partial<PageSession>;
       const active = s.active ? { ...s.active, ackedBefore: (s.active.ackedBefore ?? 0) + (s.active.ackedSeen ?? 0), ackedSeen: 0 } : undefined;
-      return { sources: Array.isArray(s.sources) ? s.sources : [], channels: s.channels ?? { assigned: {} }, active };
+      return { sources: Array.isArray(s.sources) ? s.sources : [], channels: s.channels ?? { assigned: {} }, active, last: s.last };
     }
     const old = JSON.parse(store.getItem(OLD_KEY) ?? "null") as
       | { dataId: string; driverId: string; serial: SourceRecord["serial"]; channels: string; command: string; simulated: boolean; usb?: SourceRecord["usb"] }

@@ -1,30 +1,47 @@
 /**
  * The current stream, as this page records it: every source's readings go through one writer into one
- * stream, and each batch the stream accepted (durable in the outbox) is kept here for the CSV download.
- * A batch the stream refused is counted and reported, never silently dropped.
+ * stream, and each batch the stream accepted (durable in the outbox) is copied to the page's record store
+ * for the CSV download. A batch the stream refused is counted and reported, never silently dropped.
  */
 import type { Reading } from "atomscale-stream";
+import type { RecordStore } from "./record-store.ts";
 
 export interface RecordedReading extends Reading {
   source: string;
 }
 
+export interface RecordingEvents {
+  /** The stream did not take a batch (e.g. storage full): the readings are not recorded. */
+  refused(error: unknown, points: number): void;
+  /** A batch is in the stream but could not be copied for the CSV. */
+  notCopied(error: unknown, points: number): void;
+}
+
 export class Recording {
   readonly dataId: string;
   readonly #writer: WritableStreamDefaultWriter<Reading[]>;
-  readonly #rows: RecordedReading[] = [];
-  readonly #onRefused: (error: unknown, points: number) => void;
+  readonly #store: RecordStore;
+  readonly #events: RecordingEvents;
+  /** The copies for the CSV, in order. */
+  #copied: Promise<void> = Promise.resolve();
+  #count: number;
   #refused = 0;
   #closed = false;
 
-  constructor(dataId: string, writer: WritableStreamDefaultWriter<Reading[]>, onRefused: (error: unknown, points: number) => void, earlier: RecordedReading[] = []) {
+  constructor(dataId: string, writer: WritableStreamDefaultWriter<Reading[]>, store: RecordStore, events: RecordingEvents, earlierCount = 0) {
     this.dataId = dataId;
     this.#writer = writer;
-    this.#onRefused = onRefused;
-    this.#rows.push(...earlier);
+    this.#store = store;
+    this.#events = events;
+    this.#count = earlierCount;
   }
 
-  /** Points the stream did not accept (reported through onRefused). */
+  /** Readings recorded (accepted by the stream), this page load and before. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Points the stream did not accept (reported through `refused`). */
   get refusedPoints(): number {
     return this.#refused;
   }
@@ -40,14 +57,18 @@ export class Recording {
       await this.#writer.write(readings);
     } catch (error) {
       this.#refused += readings.length;
-      this.#onRefused(error, readings.length);
+      this.#events.refused(error, readings.length);
       return;
     }
-    for (const r of readings) this.#rows.push({ source, channel: r.channel, t: r.t, value: r.value, units: r.units });
+    this.#count += readings.length;
+    const rows = readings.map((r) => ({ source, channel: r.channel, t: r.t, value: r.value, units: r.units }));
+    this.#copied = this.#copied.then(() => this.#store.append(this.dataId, rows)).catch((error: unknown) => this.#events.notCopied(error, rows.length));
   }
 
-  rows(): readonly RecordedReading[] {
-    return this.#rows;
+  /** Everything recorded so far, once the copies are stored. */
+  async rows(): Promise<RecordedReading[]> {
+    await this.#copied;
+    return this.#store.rows(this.dataId);
   }
 
   /** Seal the stream's open chunks into the outbox (before finalize). */
@@ -55,6 +76,7 @@ export class Recording {
     if (this.#closed) return;
     this.#closed = true;
     await this.#writer.close();
+    await this.#copied;
   }
 }
 
