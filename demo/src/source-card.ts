@@ -49,6 +49,16 @@ const STATE_TEXT: Record<SourceState, string> = {
   failed: "Could not connect.",
 };
 
+const SHORT_STATE_TEXT: Record<SourceState, string> = {
+  "not-connected": "not connected",
+  connecting: "connecting",
+  connected: "connected",
+  unplugged: "unplugged, waiting",
+  waiting: "not plugged in",
+  ended: "input ended",
+  failed: "could not connect",
+};
+
 export class SourceCard {
   readonly id: string;
   readonly name: string;
@@ -148,7 +158,7 @@ export class SourceCard {
 
   /** One line for the status bar. */
   get stateText(): string {
-    return `${this.name}: ${this.state === "connected" ? "connected" : this.state === "unplugged" ? "unplugged, waiting" : STATE_TEXT[this.state].replace(/\.$/, "").toLowerCase()}`;
+    return `${this.name}: ${SHORT_STATE_TEXT[this.state]}`;
   }
 
   #fill(r: SourceRecord): void {
@@ -381,9 +391,10 @@ export class SourceCard {
 
   #buttons(): void {
     const busy = this.session !== undefined || this.state === "connecting";
-    this.#connect.disabled = busy;
-    this.#simulate.disabled = busy;
-    this.#disconnect.disabled = !this.session;
+    // Connected: only what makes sense now (Disconnect, Remove); otherwise the ways to connect.
+    this.#connect.hidden = this.#simulate.hidden = Boolean(this.session);
+    this.#connect.disabled = this.#simulate.disabled = busy;
+    this.#disconnect.hidden = !this.session;
   }
 
   /** Let the page lock the Remove button (e.g. while this card's stream is stopping). */

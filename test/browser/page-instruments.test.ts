@@ -83,6 +83,11 @@ describe("the instrument page: several instruments, one stream", () => {
       await replugSimulator(page, "A");
       await expect.poll(() => card(page, 1).getByRole("status", { name: "Instrument 1 status" }).textContent()).toMatch(/^Connected/);
       await expect.poll(async () => rowsOf(await pageHook.recorded(page), "Instrument 1").length, { timeout: 20_000 }).toBeGreaterThan(rowsOf(whileUnplugged, "Instrument 1").length + 20);
+      // The raw view of instrument 1 tells the unplug among the lines received (with their receipt times).
+      await card(page, 1).getByText("Raw input").click();
+      const raw = await card(page, 1).getByLabel("Instrument 1 raw input").locator("li").allTextContents();
+      expect(raw).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d ⚠ The instrument was unplugged \(NetworkError\)\.$/));
+      expect(raw).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d ← 1\d{3}\.\d\d \d\.\d{3}e-7$/));
 
       await page.getByRole("button", { name: "Stop", exact: true }).click();
       await expect.poll(() => page.getByRole("status", { name: "Stream status" }).textContent(), { timeout: 30_000 }).toMatch(/^Stopped: the stream is finalized/);

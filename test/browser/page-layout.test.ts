@@ -58,8 +58,17 @@ describe("the instrument page's layout", () => {
       await one.getByLabel("Driver").selectOption("lines");
       expect(await one.getByLabel("Command (SCPI)").count()).toBe(0);
 
+      // The Channels field names only what the instrument leaves unnamed: its header wins, and the card says so.
+      await one.getByLabel("Channels").fill("a:C, b:mbar");
       await one.getByRole("button", { name: "Use simulated instrument" }).click();
       await expect.poll(async () => (await pageHook.counts(page)).pressure?.local ?? 0).toBeGreaterThan(0); // instrument 1 owns "pressure"
+      await expect.poll(() => one.getByLabel("Instrument 1 notes").textContent()).toBe(
+        "The instrument names its own channels (temperature, pressure): its header wins over the Channels field, which names only the columns the instrument leaves unnamed.",
+      );
+      // The raw view: the lines as received, with their receipt times.
+      await one.getByText("Raw input").click();
+      await expect.poll(() => one.getByLabel("Instrument 1 raw input").locator("li").allTextContents()).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d ← # temperature\[°C\] pressure\[mbar\]$/));
+      await one.getByText("Raw input").click();
       await page.getByRole("button", { name: "Add instrument" }).click();
       await card(page, 2).getByLabel("Driver").selectOption("pfeiffer-tpg26x");
       expect(await card(page, 2).getByLabel("Gauge (1–6)").count()).toBe(1);
