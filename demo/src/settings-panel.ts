@@ -36,7 +36,7 @@ export class SettingsPanel {
       "section",
       { "aria-labelledby": "settings-title" },
       h("h2", { id: "settings-title" }, "Settings"),
-      h("div", { className: "grid" }, field("Endpoint", this.#endpoint), field("API key", this.#key), field("Remember the key on this computer", this.#remember, "check")),
+      h("div", { className: "grid" }, field("Endpoint", this.#endpoint), field("API key", this.#key), h("label", { className: "check" }, this.#remember, "Remember the key on this computer")),
       h("div", { className: "buttons" }, button),
       this.#status,
       this.#error,
