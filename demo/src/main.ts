@@ -99,6 +99,18 @@ function record(dataId: string, earlier: number): void {
   sources.recording = true;
 }
 
+/** A stream recorded before a reload (or before the key was given): go on recording it. */
+function resumeRecording(): void {
+  if (!active || !uplink || recording) return;
+  try {
+    record(active.dataId, last?.dataId === active.dataId ? last.count : 0);
+  } catch (error) {
+    stream.error(error, `go on with stream "${active.name}"`);
+    active = undefined;
+    persist();
+  }
+}
+
 /** The rows of the stream recorded last, for the CSV. */
 async function lastRows() {
   if (!last) return [];
@@ -213,10 +225,11 @@ async function saveNewSettings(next: PageSettings): Promise<void> {
     settingsPanel.say(`Saved. The platform is ${settings.endpoint}.`);
     return refresh();
   }
-  if (active) throw new Error("Stop the stream before changing the endpoint: a stream belongs to one platform.");
+  if (active && uplink) throw new Error("Stop the stream before changing the endpoint: a stream belongs to one platform.");
   settings = next;
   saveSettings(settings, localStorage, sessionStorage);
   await connectPlatform();
+  resumeRecording();
 }
 
 function useKey(key: string): void {
@@ -239,10 +252,18 @@ function refresh(): void {
   const shown = active?.dataId ?? last?.dataId;
   const stats = s && shown ? s.stats(shown) : undefined;
   const pendingSlices = s ? s.outbox.slices().filter((x) => !x.quarantined) : [];
+  let points = 0;
+  let bytes = 0;
+  let oldest = Infinity;
+  for (const x of pendingSlices) {
+    points += x.points;
+    bytes += x.bytes;
+    oldest = Math.min(oldest, x.createdAt);
+  }
   const shownStats: Partial<StreamStats> | undefined = stats
     ? { ...stats, ackedPoints: ackedTotal(stats) }
     : s
-      ? { connection: uplink?.connection, pendingSlices: pendingSlices.length, pendingBytes: pendingSlices.reduce((n, x) => n + x.bytes, 0), storage: s.outbox.storageInfo() }
+      ? { connection: uplink?.connection, pendingSlices: pendingSlices.length, pendingBytes: bytes, storage: s.outbox.storageInfo() }
       : undefined;
   queue.render(shownStats, s && shown ? s.outbox.slices(shown).filter((x) => x.quarantined) : []);
   if (s && !banner.hidden && pendingSlices.length === 0) banner.hidden = true;
@@ -258,11 +279,13 @@ function refresh(): void {
     instruments: sources.cards.map((c) => c.stateText),
     pending: {
       slices: pendingSlices.length,
-      points: pendingSlices.reduce((n, x) => n + x.points, 0),
-      oldestMs: pendingSlices.length ? Date.now() - Math.min(...pendingSlices.map((x) => x.createdAt)) : 0,
+      points,
+      oldestMs: pendingSlices.length ? Math.max(0, Date.now() - oldest) : 0,
     },
   });
-  if (active && !busy) {
+  if (active && !busy && !recording) {
+    stream.say(`The stream "${active.name}" is not being recorded: ${settings.apiKey ? "this browser's storage could not be opened (see the message below)" : "enter the API key in Settings"} to go on. Readings are shown, not sent.`);
+  } else if (active && !busy) {
     const offline = !platformId || uplink?.connection === "retrying" || !navigator.onLine;
     stream.say(
       offline
@@ -310,15 +333,7 @@ async function main(): Promise<void> {
     stream.error(error, "open this browser's storage for pending readings");
   }
   if (last) last.count = await recordStore.count(last.dataId).catch(() => 0);
-  // A stream recorded before a reload: go on recording it.
-  if (active && uplink) {
-    try {
-      record(active.dataId, last?.dataId === active.dataId ? last.count : 0);
-    } catch (error) {
-      stream.error(error, `go on with stream ${active.dataId}`);
-      active = undefined;
-    }
-  }
+  resumeRecording();
   await sources.restore();
   persist();
   setInterval(() => {
