@@ -42,6 +42,8 @@ export class Uplink {
     });
     streamer.addEventListener("quarantine", () => this.#onChange());
     streamer.addEventListener("progress", () => this.#onChange());
+    // A stream started offline got its platform id (the streamer's offline start).
+    streamer.addEventListener("initialized", () => this.#onChange());
   }
 
   static async open(settings: PageSettings, onChange: () => void): Promise<Uplink> {
