@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../demo/src/recording.ts";
 import { ARTIFACTS_DIR, requireChromium, skipBrowser } from "../helpers/browser.js";
-import { spawnServe, type RunningEmulator } from "../helpers/emulator.js";
+import { http, spawnServe, type RunningEmulator } from "../helpers/emulator.js";
 import { readBack } from "../helpers/readback.js";
 import { card, chooseNext, launchChromium, openInstrumentPage, pageHook, plugSimulator, producedBy, replugSimulator, unplugSimulator, type RecordedRow } from "./page.js";
 import { expectServerEqualsRecorded } from "./page-readback.js";
@@ -62,7 +62,6 @@ describe("the instrument page: several instruments, one stream", () => {
       expect(await card(page, 1).getByLabel("Instrument 1 summary").textContent()).toMatch(/115200 8N1 \(USB 2341:0043\)/);
 
       await page.getByLabel("Stream name").fill("three instruments");
-      await page.getByLabel("Tags").fill("bench, issue 14");
       await page.getByRole("button", { name: "Start", exact: true }).click();
       await expect.poll(() => page.getByRole("status", { name: "Stream status" }).textContent()).toMatch(/^Recording "three instruments"/);
       const dataId = (await pageHook.dataId(page))!;
@@ -128,8 +127,50 @@ describe("the instrument page: several instruments, one stream", () => {
         expect({ source: c.source, channel: c.channel, t: Number(c.unix_seconds), value: Number(c.value), units: c.units }).toEqual({ source: r.source, channel: r.channel, t: r.t, value: r.value, units: r.units ?? "" });
       });
       await page.screenshot({ path: join(ARTIFACTS_DIR, "page-instruments-stopped.png"), fullPage: true });
+
+      // A reload: the three instruments come back by themselves (the devices are still there: new port objects
+      // granted by their USB ids; the simulator), with their settings, and the last stream's CSV is still there.
+      const summaries = await Promise.all([1, 2, 3].map((n) => card(page, n).getByLabel(`Instrument ${n} summary`).textContent()));
+      await page.reload();
+      await plugSimulator(page, "A", { usb: A, base: 1000, grant: true });
+      await plugSimulator(page, "B", { usb: B, base: 50_000, grant: true });
+      for (const n of [1, 2, 3]) {
+        await expect.poll(() => card(page, n).getByRole("status", { name: `Instrument ${n} status` }).textContent(), { timeout: 20_000 }).toMatch(/^Connected/);
+        expect(await card(page, n).getByLabel(`Instrument ${n} summary`).textContent()).toBe(summaries[n - 1]);
+      }
+      await expect.poll(async () => Object.keys(await pageHook.counts(page)).sort(), { timeout: 20_000 }).toEqual(["pressure", "pressure (Instrument 2)", "temperature", "temperature (Instrument 2)", "temperature_A"]);
+      expect(await pageHook.recorded(page)).toEqual(rows);
+      expect(await page.getByRole("button", { name: "Download CSV" }).isEnabled()).toBe(true);
     } finally {
       await browser.close();
     }
   }, 240_000);
+
+  // Needs the streamer's initialize({ tags }) and the emulator's /tags endpoints.
+  it.skipIf(skipBrowser)("the Tags field goes to initialize({ tags }): the stream carries them on the platform", async () => {
+    requireChromium();
+    const own = await spawnServe({ args: ["--memory"] });
+    const browser = await launchChromium();
+    try {
+      const page = await openInstrumentPage(browser, `${own.url}/`);
+      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(own.url);
+      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+      await page.getByLabel("Stream name").fill("tagged");
+      await page.getByLabel("Tags").fill(" bench, issue 14 ,bench");
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expect.poll(() => page.getByRole("status", { name: "Stream status" }).textContent()).toBe('Recording "tagged" to the platform.');
+      const dataId = (await pageHook.platformId(page))!;
+      await expect.poll(async () => (await pageHook.recorded(page)).length, { timeout: 20_000 }).toBeGreaterThan(4);
+      await page.getByRole("button", { name: "Stop", exact: true }).click();
+      await expect.poll(() => page.getByRole("status", { name: "Stream status" }).textContent(), { timeout: 30_000 }).toMatch(/^Stopped: the stream is finalized/);
+      expectServerEqualsRecorded(await readBack(own, dataId), await pageHook.recorded(page));
+      const entry = (await http(own)("GET", `/data_entries/?data_ids=${dataId}`)).body[0];
+      const tags = JSON.stringify(entry.tags);
+      expect(tags).toContain("bench");
+      expect(tags).toContain("issue 14");
+    } finally {
+      await browser.close();
+      await own.stop();
+    }
+  }, 120_000);
 });
