@@ -4,6 +4,7 @@
  */
 import type { DriverProblem, TimedBytes } from "atomscale-stream/serial";
 import { LineFramer } from "atomscale-stream/serial";
+import { clock, h } from "./dom.ts";
 
 export interface RawEntry {
   /** Receipt (or send) time, Unix seconds. */
@@ -79,4 +80,26 @@ export function rawTap(log: RawLog): TransformStream<TimedBytes, TimedBytes> {
       controller.enqueue(chunk);
     },
   });
+}
+
+/** The raw log as a collapsible list, drawn only while it is open and only when something changed. */
+export class RawView {
+  readonly element: HTMLDetailsElement;
+  readonly #log: RawLog;
+  readonly #list: HTMLElement;
+  #shown = -1;
+
+  constructor(log: RawLog, label: string) {
+    this.#log = log;
+    this.#list = h("ol", { className: "raw", "aria-label": label });
+    this.element = h("details", { className: "raw-box", ontoggle: () => this.render() }, h("summary", {}, `Raw input (last ${log.limit} lines, with receipt times and problems)`), this.#list);
+  }
+
+  render(): void {
+    if (!this.element.open || this.#shown === this.#log.version) return;
+    this.#shown = this.#log.version;
+    this.#list.replaceChildren(
+      ...this.#log.entries().map((e) => h("li", { className: e.kind }, h("time", {}, clock(e.t)), ` ${e.kind === "in" ? "←" : e.kind === "out" ? "→" : "⚠"} `, e.text)),
+    );
+  }
 }

@@ -4,13 +4,13 @@
  * connects and reconnects on its own: one unplugged instrument does not stop the others.
  */
 import type { Reading } from "atomscale-stream";
-import { DRIVERS, getDriver, type DriverProblem, type SerialSettings } from "atomscale-stream/serial";
-import { clock, field, h, option } from "./dom.ts";
-import { fieldsFor } from "./driver-fields.ts";
+import { getDriver, type DriverProblem, type SerialSettings } from "atomscale-stream/serial";
+import { clock, h } from "./dom.ts";
 import { showError } from "./errors.ts";
-import { RawLog } from "./raw-log.ts";
+import { RawLog, RawView } from "./raw-log.ts";
 import { InstrumentSession, serialTransport, simulatedTransport, usbText, type Transport } from "./session.ts";
 import { parseChannels } from "./settings.ts";
+import { SourceForm } from "./source-form.ts";
 
 export type UsbIds = { usbVendorId?: number | undefined; usbProductId?: number | undefined };
 
@@ -73,23 +73,12 @@ export class SourceCard {
   readonly #error: HTMLElement;
   readonly #summary: HTMLElement;
   readonly #notes: HTMLElement;
-  readonly #settings: HTMLFieldSetElement;
-  readonly #driver: HTMLSelectElement;
-  readonly #baud: HTMLInputElement;
-  readonly #dataBits: HTMLSelectElement;
-  readonly #parity: HTMLSelectElement;
-  readonly #stopBits: HTMLSelectElement;
-  readonly #flow: HTMLSelectElement;
-  readonly #channels: HTMLInputElement;
-  readonly #extra: HTMLElement;
-  readonly #extraInputs = new Map<string, HTMLInputElement>();
+  readonly #form: SourceForm;
   readonly #connect: HTMLButtonElement;
   readonly #simulate: HTMLButtonElement;
   readonly #disconnect: HTMLButtonElement;
   readonly #remove: HTMLButtonElement;
-  readonly #rawList: HTMLElement;
-  readonly #rawBox: HTMLDetailsElement;
-  #rawShown = -1;
+  readonly #rawView: RawView;
   #headerNoted = false;
   #lastProblem = "";
 
@@ -104,46 +93,24 @@ export class SourceCard {
     this.#error = h("div", { className: "error", role: "alert", hidden: true });
     this.#summary = h("p", { className: "summary", "aria-label": label("summary"), hidden: true });
     this.#notes = h("p", { className: "note", "aria-label": label("notes") });
-    this.#driver = h("select", { name: "driver", onchange: () => this.#driverChosen() }, ...Object.values(DRIVERS).map((d) => option(d.id, `${d.label}${d.kind === "polled" ? " (polled)" : ""}`)));
-    this.#baud = h("input", { name: "baud", type: "number", min: "50", step: "1", inputMode: "numeric" });
-    this.#dataBits = h("select", { name: "data-bits" }, option("8"), option("7"));
-    this.#parity = h("select", { name: "parity" }, option("none"), option("even"), option("odd"));
-    this.#stopBits = h("select", { name: "stop-bits" }, option("1"), option("2"));
-    this.#flow = h("select", { name: "flow-control" }, option("none"), option("hardware", "hardware (RTS/CTS)"));
-    this.#channels = h("input", { name: "channels", placeholder: "name:unit, …  e.g. temperature:C, pressure:mbar" });
-    this.#extra = h("div", { className: "extra" });
-    this.#settings = h(
-      "fieldset",
-      { className: "grid" },
-      h("legend", { className: "visually-hidden" }, label("settings")),
-      field("Driver", this.#driver),
-      field("Baud rate", this.#baud),
-      field("Data bits", this.#dataBits),
-      field("Parity", this.#parity),
-      field("Stop bits", this.#stopBits),
-      field("Flow control", this.#flow),
-      field("Channels", this.#channels),
-      this.#extra,
-    );
+    this.#form = new SourceForm(label("settings"), record);
     this.#connect = h("button", { type: "button", onclick: () => void this.connect() }, "Connect");
     this.#simulate = h("button", { type: "button", className: "secondary", onclick: () => void this.simulate() }, "Use simulated instrument");
     this.#disconnect = h("button", { type: "button", className: "secondary", onclick: () => void this.disconnect() }, "Disconnect");
     this.#remove = h("button", { type: "button", className: "secondary", onclick: () => void this.disconnect().then(() => host.remove(this)) }, "Remove");
-    this.#rawList = h("ol", { className: "raw", "aria-label": label("raw input") });
-    this.#rawBox = h("details", { className: "raw-box", ontoggle: () => this.renderRaw() }, h("summary", {}, "Raw input (last 300 lines, with receipt times and problems)"), this.#rawList);
+    this.#rawView = new RawView(this.raw, label("raw input"));
     this.element = h(
       "section",
       { className: "source", "aria-label": this.name, dataset: { source: this.id } },
       h("div", { className: "source-head" }, h("h3", {}, this.name), this.#status),
       this.#summary,
-      this.#settings,
+      this.#form.element,
       h("div", { className: "buttons" }, this.#connect, this.#simulate, this.#disconnect, this.#remove),
       this.#error,
       this.#notes,
       this.#problems,
-      this.#rawBox,
+      this.#rawView.element,
     );
-    this.#fill(record);
     this.#buttons();
   }
 
@@ -161,67 +128,13 @@ export class SourceCard {
     return `${this.name}: ${SHORT_STATE_TEXT[this.state]}`;
   }
 
-  #fill(r: SourceRecord): void {
-    this.#driver.value = Object.hasOwn(DRIVERS, r.driverId) ? r.driverId : "lines";
-    this.#showSerial(r.serial);
-    this.#channels.value = r.channels;
-    this.#showExtra(r);
-  }
-
-  #showSerial(s: SerialSettings): void {
-    this.#baud.value = String(s.baudRate);
-    this.#dataBits.value = String(s.dataBits ?? 8);
-    this.#parity.value = s.parity ?? "none";
-    this.#stopBits.value = String(s.stopBits ?? 1);
-    this.#flow.value = s.flowControl ?? "none";
-  }
-
-  #showExtra(r: Pick<SourceRecord, "command" | "address">): void {
-    this.#extraInputs.clear();
-    this.#extra.replaceChildren(
-      ...fieldsFor(this.#driver.value).map((f) => {
-        const input = h("input", { name: f.option, placeholder: f.placeholder });
-        input.value = r[f.option] || f.initial || "";
-        this.#extraInputs.set(f.option, input);
-        return field(f.label, input);
-      }),
-    );
-  }
-
-  #driverChosen(): void {
-    this.#showSerial(getDriver(this.#driver.value).serial);
-    this.#showExtra({ command: "", address: "" });
-  }
-
-  /** Read the form into the record; a bad value is an error naming the field. */
-  #readForm(kind: SourceRecord["kind"]): SourceRecord {
-    const baud = Number(this.#baud.value);
-    if (!Number.isInteger(baud) || baud <= 0) throw new RangeError(`Baud rate must be a whole number above 0, not ${JSON.stringify(this.#baud.value)}.`);
-    parseChannels(this.#channels.value); // checked now, used at connect
-    return {
-      ...this.#record,
-      kind,
-      driverId: this.#driver.value,
-      serial: {
-        baudRate: baud,
-        dataBits: Number(this.#dataBits.value) as 7 | 8,
-        parity: this.#parity.value as "none" | "even" | "odd",
-        stopBits: Number(this.#stopBits.value) as 1 | 2,
-        flowControl: this.#flow.value as "none" | "hardware",
-      },
-      channels: this.#channels.value,
-      command: this.#extraInputs.get("command")?.value.trim() ?? "",
-      address: this.#extraInputs.get("address")?.value.trim() ?? "",
-    };
-  }
-
   /** Connect through the browser's port chooser (or to `port`, when the page found it). */
   async connect(port?: SerialPort): Promise<void> {
     await this.#guard("connect the instrument", async () => {
       if (!("serial" in navigator)) {
         throw Object.assign(new Error("This browser has no Web Serial (use Chrome or Edge on a desktop, over https or localhost). Try the simulated instrument."), { name: "WebSerialMissing" });
       }
-      const record = this.#readForm("serial");
+      const record = this.#form.read(this.#record, "serial");
       const chosen = port ?? (await navigator.serial.requestPort());
       this.#set("connecting");
       const transport = await serialTransport(chosen, record.serial);
@@ -232,7 +145,7 @@ export class SourceCard {
 
   async simulate(): Promise<void> {
     await this.#guard("start the simulated instrument", async () => {
-      const record = this.#readForm("simulated");
+      const record = this.#form.read(this.#record, "simulated");
       this.#record = { ...record, usb: undefined };
       this.#start(simulatedTransport(record.driverId, { ...(record.command ? { command: record.command } : {}), ...(record.address ? { address: record.address } : {}) }));
     });
@@ -374,8 +287,8 @@ export class SourceCard {
     this.element.dataset.state = state;
     this.#summary.hidden = !this.session;
     if (this.session) this.#summary.textContent = this.#summaryText();
-    this.#settings.hidden = Boolean(this.session);
-    this.#settings.disabled = Boolean(this.session);
+    this.#form.element.hidden = Boolean(this.session);
+    this.#form.element.disabled = Boolean(this.session);
     this.#buttons();
     this.#host.changed(this);
   }
@@ -397,17 +310,8 @@ export class SourceCard {
     this.#disconnect.hidden = !this.session;
   }
 
-  /** Let the page lock the Remove button (e.g. while this card's stream is stopping). */
-  set removable(yes: boolean) {
-    this.#remove.disabled = !yes;
-  }
-
   renderRaw(): void {
-    if (!this.#rawBox.open || this.#rawShown === this.raw.version) return;
-    this.#rawShown = this.raw.version;
-    this.#rawList.replaceChildren(
-      ...this.raw.entries().map((e) => h("li", { className: e.kind }, h("time", {}, clock(e.t)), ` ${e.kind === "in" ? "←" : e.kind === "out" ? "→" : "⚠"} `, e.text)),
-    );
+    this.#rawView.render();
   }
 }
 
