@@ -35,14 +35,15 @@ export function loadSession(store: Storage): PageSession {
     if (raw) {
       const s = JSON.parse(raw) as Partial<PageSession>;
       const active = s.active ? { ...s.active, ackedBefore: (s.active.ackedBefore ?? 0) + (s.active.ackedSeen ?? 0), ackedSeen: 0 } : undefined;
-      return { sources: Array.isArray(s.sources) ? s.sources : [], channels: s.channels ?? { assigned: {} }, active, last: s.last };
+      const sources = Array.isArray(s.sources) ? s.sources.map((r) => ({ ...r, fields: r.fields ?? {} })) : [];
+      return { sources, channels: s.channels ?? { assigned: {} }, active, last: s.last };
     }
     const old = JSON.parse(store.getItem(OLD_KEY) ?? "null") as
       | { dataId: string; driverId: string; serial: SourceRecord["serial"]; channels: string; command: string; simulated: boolean; usb?: SourceRecord["usb"] }
       | null;
     if (old?.dataId) {
       return {
-        sources: [{ id: "source-1", name: "Instrument 1", kind: old.simulated ? "simulated" : "serial", driverId: old.driverId, serial: old.serial, channels: old.channels, command: old.command, address: "", usb: old.usb }],
+        sources: [{ id: "source-1", name: "Instrument 1", kind: old.simulated ? "simulated" : "serial", driverId: old.driverId, serial: old.serial, channels: old.channels, fields: old.command ? { command: old.command } : {}, usb: old.usb }],
         channels: { assigned: {} },
         active: { dataId: old.dataId, name: "", startedAt: Date.now(), ackedBefore: 0, ackedSeen: 0 },
       };

@@ -14,8 +14,10 @@ import {
   type InstrumentDriver,
   type InstrumentSimulator,
   type SerialSettings,
+  type SimulatorOptions,
   type TimedBytes,
 } from "atomscale-stream/serial";
+import type { PageDriverOptions } from "./driver-fields.ts";
 import { rawTap, type RawLog } from "./raw-log.ts";
 import { nowSeconds } from "atomscale-stream";
 
@@ -32,12 +34,10 @@ export interface Transport {
 }
 
 /** A simulated instrument for the chosen driver, in the page. */
-export function simulatedTransport(driverId: string, options: { rateHz?: number; command?: string; address?: string } = {}): Transport {
-  const sim = createSimulator(driverId, {
-    rateHz: options.rateHz ?? 5,
-    ...(options.command ? { command: options.command } : {}),
-    ...(options.address ? { address: options.address } : {}),
-  });
+export function simulatedTransport(driverId: string, options: PageDriverOptions & { rateHz?: number } = {}): Transport {
+  // The simulator takes the driver's settings that shape its answers (command, address, Modbus data type …).
+  const simOptions: SimulatorOptions & PageDriverOptions = { ...options, rateHz: options.rateHz ?? 5 };
+  const sim = createSimulator(driverId, simOptions);
   const writer = sim.writable.getWriter();
   return {
     readable: sim.readable.pipeThrough(timedBytes()),
@@ -65,7 +65,11 @@ export function usbText(info: { usbVendorId?: number | undefined; usbProductId?:
 
 const hex = (n: number) => n.toString(16).padStart(4, "0");
 
-export interface SessionOptions extends Pick<DriverOptions, "channels" | "units" | "command" | "address"> {
+export interface SessionOptions extends Pick<DriverOptions, "channels" | "units"> {
+  /** Driver-specific options (from the card's fields). */
+  options?: PageDriverOptions;
+  /** Told once of what the instrument says about its data (a header naming the columns), where the driver tells. */
+  onInfo?(info: { kind: string; message: string; columns?: string[]; configured?: string[] | undefined }): void;
   raw: RawLog;
   /** Every batch read; the next batch is read once this resolves (the stream's backpressure). */
   onReadings(readings: Reading[]): Promise<void> | void;
@@ -91,18 +95,19 @@ export class InstrumentSession {
       raw.sent(b, nowSeconds());
       return transport.write(b);
     });
-    const stream = driver.readings(io, {
+    const driverOptions: DriverOptions & PageDriverOptions & { onInfo?: SessionOptions["onInfo"] } = {
+      ...options.options,
       ...(options.channels && options.channels.length > 0 ? { channels: options.channels } : {}),
       ...(options.units ? { units: options.units } : {}),
-      ...(options.command ? { command: options.command } : {}),
-      ...(options.address ? { address: options.address } : {}),
+      ...(options.onInfo ? { onInfo: options.onInfo } : {}),
       signal: this.#abort.signal,
       onProblem: (p) => {
         this.problems++;
         raw.problem(p);
         options.onProblem(p);
       },
-    });
+    };
+    const stream = driver.readings(io, driverOptions);
     this.done = (async () => {
       const reader = stream.getReader();
       try {

@@ -6,6 +6,7 @@
 import type { Reading } from "atomscale-stream";
 import { getDriver, type DriverProblem, type SerialSettings } from "atomscale-stream/serial";
 import { clock, h } from "./dom.ts";
+import { driverOptions, fieldsFor } from "./driver-fields.ts";
 import { showError } from "./errors.ts";
 import { RawLog, RawView } from "./raw-log.ts";
 import { InstrumentSession, serialTransport, simulatedTransport, usbText, type Transport } from "./session.ts";
@@ -22,8 +23,8 @@ export interface SourceRecord {
   driverId: string;
   serial: SerialSettings;
   channels: string;
-  command: string;
-  address: string;
+  /** Driver-specific fields (option → text as typed): command, address, inputs, registers … */
+  fields: Record<string, string>;
   usb?: UsbIds | undefined;
 }
 
@@ -147,7 +148,7 @@ export class SourceCard {
     await this.#guard("start the simulated instrument", async () => {
       const record = this.#form.read(this.#record, "simulated");
       this.#record = { ...record, usb: undefined };
-      this.#start(simulatedTransport(record.driverId, { ...(record.command ? { command: record.command } : {}), ...(record.address ? { address: record.address } : {}) }));
+      this.#start(simulatedTransport(record.driverId, driverOptions(record.driverId, record.fields)));
     });
   }
 
@@ -187,14 +188,16 @@ export class SourceCard {
       session = new InstrumentSession(transport, driver, {
         channels,
         units,
-        ...(this.#record.command ? { command: this.#record.command } : {}),
-        ...(this.#record.address ? { address: this.#record.address } : {}),
+        options: driverOptions(this.#record.driverId, this.#record.fields),
         raw: this.raw,
         onReadings: (readings) => {
           this.#noteHeader(channels, readings);
           return this.#host.readings(this, readings);
         },
         onProblem: (p) => this.#problem(p),
+        onInfo: (info) => {
+          if (info.configured?.length && info.columns) this.#headerWins(info.columns.filter((c) => !channels.includes(c)));
+        },
       });
     } catch (error) {
       void transport.close();
@@ -237,7 +240,11 @@ export class SourceCard {
   #noteHeader(configured: string[], readings: Reading[]): void {
     if (this.#headerNoted || configured.length === 0) return;
     const own = [...new Set(readings.map((r) => r.channel))].filter((c) => !configured.includes(c));
-    if (own.length === 0) return;
+    if (own.length > 0) this.#headerWins(own);
+  }
+
+  #headerWins(own: string[]): void {
+    if (this.#headerNoted || own.length === 0) return;
     this.#headerNoted = true;
     this.#notesText(`The instrument names its own channels (${own.join(", ")}): its header wins over the Channels field, which names only the columns the instrument leaves unnamed.`);
   }
@@ -298,7 +305,10 @@ export class SourceCard {
     const s = r.serial;
     const line = `${s.baudRate} ${s.dataBits ?? 8}${(s.parity ?? "none")[0]!.toUpperCase()}${s.stopBits ?? 1}`;
     const where = r.kind === "simulated" ? "simulated" : `${line}${usbText(r.usb)}`;
-    const extra = [r.command && `command ${r.command}`, r.address && `address ${r.address}`].filter(Boolean).join(", ");
+    const extra = fieldsFor(r.driverId)
+      .filter((f) => r.fields[f.option]?.trim())
+      .map((f) => `${f.label.toLowerCase()} ${r.fields[f.option]!.trim()}`)
+      .join(", ");
     return `${getDriver(r.driverId).label} · ${where}${extra ? ` · ${extra}` : ""}${r.channels ? ` · channels ${r.channels}` : ""}`;
   }
 
@@ -320,5 +330,5 @@ export function newSourceRecord(existing: readonly SourceRecord[], driverId = "l
   const used = new Set(existing.map((r) => r.id));
   let n = existing.length + 1;
   while (used.has(`source-${n}`)) n++;
-  return { id: `source-${n}`, name: `Instrument ${n}`, kind: "none", driverId, serial: getDriver(driverId).serial, channels: "", command: "", address: "" };
+  return { id: `source-${n}`, name: `Instrument ${n}`, kind: "none", driverId, serial: getDriver(driverId).serial, channels: "", fields: {} };
 }

@@ -4,7 +4,7 @@
  */
 import { DRIVERS, getDriver, type SerialSettings } from "atomscale-stream/serial";
 import { field, h, option } from "./dom.ts";
-import { fieldsFor } from "./driver-fields.ts";
+import { driverOptions, fieldsFor } from "./driver-fields.ts";
 import { parseChannels } from "./settings.ts";
 import type { SourceRecord } from "./source-card.ts";
 
@@ -18,7 +18,7 @@ export class SourceForm {
   readonly #flow: HTMLSelectElement;
   readonly #channels: HTMLInputElement;
   readonly #extra: HTMLElement;
-  readonly #extraInputs = new Map<string, HTMLInputElement>();
+  readonly #extraInputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
 
   constructor(legend: string, record: SourceRecord) {
     this.#driver = h("select", { name: "driver", onchange: () => this.#driverChosen() }, ...Object.values(DRIVERS).map((d) => option(d.id, `${d.label}${d.kind === "polled" ? " (polled)" : ""}`)));
@@ -45,7 +45,7 @@ export class SourceForm {
     this.#driver.value = Object.hasOwn(DRIVERS, record.driverId) ? record.driverId : "lines";
     this.#showSerial(record.serial);
     this.#channels.value = record.channels;
-    this.#showExtra(record);
+    this.#showExtra(record.fields ?? {});
   }
 
   #showSerial(s: SerialSettings): void {
@@ -56,12 +56,12 @@ export class SourceForm {
     this.#flow.value = s.flowControl ?? "none";
   }
 
-  #showExtra(r: Pick<SourceRecord, "command" | "address">): void {
+  #showExtra(texts: Readonly<Record<string, string>>): void {
     this.#extraInputs.clear();
     this.#extra.replaceChildren(
       ...fieldsFor(this.#driver.value).map((f) => {
-        const input = h("input", { name: f.option, placeholder: f.placeholder });
-        input.value = r[f.option] || f.initial || "";
+        const input = f.choices ? h("select", { name: f.option }, ...f.choices.map((c) => option(c))) : h("input", { name: f.option, placeholder: f.placeholder });
+        input.value = (Object.hasOwn(texts, f.option) ? texts[f.option] : undefined) || f.initial || (f.choices?.[0] ?? "");
         this.#extraInputs.set(f.option, input);
         return field(f.label, input);
       }),
@@ -70,7 +70,7 @@ export class SourceForm {
 
   #driverChosen(): void {
     this.#showSerial(getDriver(this.#driver.value).serial);
-    this.#showExtra({ command: "", address: "" });
+    this.#showExtra({});
   }
 
   /** The form as a record (on top of `base`); a bad value is an error naming the field and the value. */
@@ -78,6 +78,9 @@ export class SourceForm {
     const baud = Number(this.#baud.value);
     if (!Number.isInteger(baud) || baud <= 0) throw new RangeError(`Baud rate must be a whole number above 0, not ${JSON.stringify(this.#baud.value)}.`);
     parseChannels(this.#channels.value); // checked now, used at connect
+    const fields: Record<string, string> = {};
+    for (const [option, input] of this.#extraInputs) fields[option] = input.value.trim();
+    driverOptions(this.#driver.value, fields); // checked now, used at connect
     return {
       ...base,
       kind,
@@ -90,8 +93,7 @@ export class SourceForm {
         flowControl: this.#flow.value as "none" | "hardware",
       },
       channels: this.#channels.value,
-      command: this.#extraInputs.get("command")?.value.trim() ?? "",
-      address: this.#extraInputs.get("address")?.value.trim() ?? "",
+      fields,
     };
   }
 }

@@ -8,6 +8,7 @@ import { ApiError } from "../../lib/index.js";
 import { SerialConnectionError } from "../../lib/serial/index.js";
 import { ChannelRegistry } from "../../demo/src/channel-registry.ts";
 import { formatAgeSeconds, formatValue, isPressureUnit } from "../../demo/src/channel-chart.ts";
+import { driverOptions, fieldsFor } from "../../demo/src/driver-fields.ts";
 import { explain, showError } from "../../demo/src/errors.ts";
 import { loadSession, saveSession } from "../../demo/src/page-store.ts";
 import { RawLog, visibleText } from "../../demo/src/raw-log.ts";
@@ -141,7 +142,7 @@ describe("the saved session", () => {
     localStorage.clear();
     localStorage.setItem("atomscale-stream-demo:active", JSON.stringify({ dataId: "d0", driverId: "lines", serial: { baudRate: 9600 }, channels: "t:C", command: "", simulated: false, usb: { usbVendorId: 1, usbProductId: 2 } }));
     const old = loadSession(localStorage);
-    expect(old.sources[0]).toMatchObject({ id: "source-1", kind: "serial", driverId: "lines", channels: "t:C", usb: { usbVendorId: 1, usbProductId: 2 } });
+    expect(old.sources[0]).toMatchObject({ id: "source-1", kind: "serial", driverId: "lines", channels: "t:C", fields: {}, usb: { usbVendorId: 1, usbProductId: 2 } });
     expect(old.active?.dataId).toBe("d0");
     expect(newSourceRecord([source]).name).toBe("Instrument 2");
   });
@@ -166,6 +167,22 @@ describe("a source card", () => {
     expect(labels(card)).toContain("Input (A–D)");
     expect(card.element.querySelector<HTMLInputElement>('input[name="baud"]')!.value).toBe("57600");
     expect(card.element.querySelector<HTMLSelectElement>('select[name="parity"]')!.value).toBe("odd");
+  });
+
+  it("reads driver-specific fields into the driver's options, naming a bad field and its value", () => {
+    expect(driverOptions("modbus-rtu", { address: "7", registers: "0x1000, 4097", functionCode: "4", dataType: "float32", wordOrder: "little", scale: "0.1" })).toEqual({
+      address: "7",
+      registers: [0x1000, 4097],
+      functionCode: 4,
+      dataType: "float32",
+      wordOrder: "little",
+      scale: 0.1,
+    });
+    expect(driverOptions("mks-937b", { inputs: "1, 3,,", address: "" })).toEqual({ inputs: ["1", "3"] });
+    expect(driverOptions("lines", { command: "X?" })).toEqual({}); // not a field of this driver
+    expect(() => driverOptions("modbus-rtu", { registers: "0x1000, 70000" })).toThrow('Registers: "0x1000, 70000" is not a list of register numbers (0–65535, decimal or 0x hex, e.g. 0x1000).');
+    expect(() => driverOptions("modbus-rtu", { scale: "0" })).toThrow('Scale: "0" is not a scale (a number other than 0).');
+    expect(fieldsFor("modbus-rtu").map((f) => f.label)).toEqual(["Slave address", "Registers", "Function", "Data type", "Word order", "Scale"]);
   });
 
   it("refuses a bad baud rate with a sentence naming the field and the value", async () => {
