@@ -5,12 +5,14 @@
  */
 import type { DriverOptions } from "atomscale-stream/serial";
 
+export const MODBUS_TYPES = ["int16", "uint16", "int32", "uint32", "float32"] as const;
+
 /** Options some drivers take beyond the common ones (the Modbus and multi-input drivers). */
 export interface ExtraDriverOptions {
   inputs?: string[];
   registers?: number[];
   functionCode?: 3 | 4;
-  dataType?: string;
+  dataType?: (typeof MODBUS_TYPES)[number];
   wordOrder?: "big" | "little";
   scale?: number;
 }
@@ -45,7 +47,7 @@ export const DRIVER_FIELDS: Readonly<Record<string, readonly DriverField[]>> = {
     { option: "address", label: "Slave address", placeholder: "1" },
     { option: "registers", label: "Registers", placeholder: "0x1000, 0x1001", initial: "0x1000" },
     { option: "functionCode", label: "Function", placeholder: "", choices: ["3", "4"] },
-    { option: "dataType", label: "Data type", placeholder: "", choices: ["int16", "uint16", "int32", "uint32", "float32"] },
+    { option: "dataType", label: "Data type", placeholder: "", choices: MODBUS_TYPES },
     { option: "wordOrder", label: "Word order", placeholder: "", choices: ["big", "little"] },
     { option: "scale", label: "Scale", placeholder: "1" },
   ],
@@ -81,9 +83,12 @@ export function driverOptions(driverId: string, texts: Readonly<Record<string, s
         if (text !== "3" && text !== "4") throw bad("is not a Modbus read function (3 or 4)");
         out.functionCode = Number(text) as 3 | 4;
         break;
-      case "dataType":
-        out.dataType = text;
+      case "dataType": {
+        const type = MODBUS_TYPES.find((t) => t === text);
+        if (!type) throw bad(`is not a Modbus data type (${MODBUS_TYPES.join(", ")})`);
+        out.dataType = type;
         break;
+      }
       case "wordOrder":
         if (text !== "big" && text !== "little") throw bad('is not a word order ("big" or "little")');
         out.wordOrder = text;
