@@ -98,12 +98,15 @@ describe("the instrument page", () => {
       await shot(page, "1-streaming");
 
       // Unplug, then plug the same device back: a new port object, `connect`, reading resumes.
+      const atUnplug = (await produced(page)).length;
       await page.evaluate(() => (window as unknown as { __fakeSerial: { unplug(): void } }).__fakeSerial.unplug());
       await expect.poll(() => statusOf(page, "Instrument 1 status")).toMatch(/^Unplugged — waiting for it/);
       await page.waitForTimeout(1000);
       const beforeReplug = (await produced(page)).length;
       await plugInstrumentAgain(page);
       await expect.poll(() => statusOf(page, "Instrument 1 status")).toMatch(/^Connected/);
+      // Lines sent while the cable was out are lost on the wire (however long a busy machine took to replug).
+      const unpluggedLines = ((await produced(page)).length - atUnplug) / 2;
       await expect.poll(async () => (await produced(page)).length).toBeGreaterThan(beforeReplug + 20);
 
       // A BreakError in the middle of a line: the page takes a fresh reader and goes on.
@@ -134,10 +137,11 @@ describe("the instrument page", () => {
       // The server returns (same port, same data): everything pending drains by itself.
       emu = await spawnServe({ args: ["--data-dir", dataDir, "--port", port] });
       await expect.poll(async () => ((await page.evaluate(() => (window as unknown as { atomscalePage: { stats(): { pendingSlices: number } } }).atomscalePage.stats()))?.pendingSlices ?? -1), { timeout: 60_000 }).toBeLessThanOrEqual(2);
+      // What the instrument sent up to Stop (it goes on sending while the stream is finalized; those lines are not the stream's).
+      const secondDevice = await produced(page);
       await page.getByRole("button", { name: "Stop", exact: true }).click();
       await expect.poll(() => statusOf(page, "Stream status"), { timeout: 30_000 }).toMatch(/^Stopped: the stream is finalized on the platform\./);
       await shot(page, "3-stopped");
-      const secondDevice = await produced(page);
 
       // What the server holds: temperatures strictly increasing (nothing doubled, in order), each one a line
       // a simulator produced (temperature base + n, with pressure (1 + n mod 9)·1e-7 on the same line);
@@ -155,7 +159,7 @@ describe("the instrument page", () => {
       });
       // Lines lost only where the wire was cut: unplugged, the BreakError, the partial first line after each connect, the reload.
       const producedLines = Math.max(firstDevice.length, lastBeforeReload.length) / 2 + secondDevice.length / 2;
-      expect(temps.length).toBeGreaterThan(producedLines * 0.8);
+      expect(temps.length).toBeGreaterThan((producedLines - unpluggedLines) * 0.85);
       const entry = await http(emu)("GET", `/data_entries/?data_ids=${dataId}`);
       expect(entry.body[0]).toMatchObject({ pipeline_status: "success", physical_sample_name: "GaN-page" });
     } finally {
