@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../demo/src/recording.ts";
 import { ARTIFACTS_DIR, requireChromium, skipBrowser } from "../helpers/browser.js";
-import { http, spawnServe, type RunningEmulator } from "../helpers/emulator.js";
+import { BACKENDS, emulatorOn, http, spawnServe, type RunningEmulator } from "../helpers/emulator.js";
 import { readBack } from "../helpers/readback.js";
 import { card, chooseNext, launchChromium, openInstrumentPage, pageHook, plugSimulator, producedBy, replugSimulator, unplugSimulator, type RecordedRow } from "./page.js";
 import { expectServerEqualsRecorded } from "./page-readback.js";
@@ -35,10 +35,11 @@ async function connectCard(page: Page, n: number, usb: typeof A) {
   await expect.poll(() => c.getByRole("status", { name: `Instrument ${n} status` }).textContent()).toMatch(/^Connected: serial port/);
 }
 
-describe("the instrument page: several instruments, one stream", () => {
+describe.each(BACKENDS)("the instrument page: several instruments, one stream (%s)", (backend) => {
   it.skipIf(skipBrowser)("two serial devices and a simulator; one unplugged and replugged; read-back and CSV exact per channel", async () => {
     requireChromium();
-    emu = await spawnServe({ args: ["--memory"] });
+    await emu?.stop();
+    emu = await emulatorOn(backend);
     const browser = await launchChromium();
     try {
       const page = await openInstrumentPage(browser, `${emu.url}/`);
@@ -76,7 +77,7 @@ describe("the instrument page: several instruments, one stream", () => {
       await expect.poll(async () => rowsOf(await pageHook.recorded(page), "Instrument 2").length, { timeout: 20_000 }).toBeGreaterThan(rowsOf(whileUnplugged, "Instrument 2").length + 20);
       await expect.poll(async () => rowsOf(await pageHook.recorded(page), "Instrument 3").length, { timeout: 20_000 }).toBeGreaterThan(rowsOf(whileUnplugged, "Instrument 3").length + 3);
       expect(rowsOf(await pageHook.recorded(page), "Instrument 1").length, "nothing read from an unplugged device").toBe(rowsOf(whileUnplugged, "Instrument 1").length);
-      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-instruments-unplugged.png"), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS_DIR, `page-instruments-unplugged-${backend}.png`), fullPage: true });
 
       // Plugged back in (a new port object): it connects by itself and goes on in the same stream.
       await replugSimulator(page, "A");
@@ -126,7 +127,7 @@ describe("the instrument page: several instruments, one stream", () => {
         const r = rows[i]!;
         expect({ source: c.source, channel: c.channel, t: Number(c.unix_seconds), value: Number(c.value), units: c.units }).toEqual({ source: r.source, channel: r.channel, t: r.t, value: r.value, units: r.units ?? "" });
       });
-      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-instruments-stopped.png"), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS_DIR, `page-instruments-stopped-${backend}.png`), fullPage: true });
 
       // A reload: the three instruments come back by themselves (the devices are still there: new port objects
       // granted by their USB ids; the simulator), with their settings, and the last stream's CSV is still there.
@@ -143,9 +144,13 @@ describe("the instrument page: several instruments, one stream", () => {
       expect(await page.getByRole("button", { name: "Download CSV" }).isEnabled()).toBe(true);
     } finally {
       await browser.close();
+      await emu?.stop();
+      emu = undefined;
     }
   }, 240_000);
+});
 
+describe("the instrument page: tags", () => {
   // Needs the streamer's initialize({ tags }) and the emulator's /tags endpoints.
   it.skipIf(skipBrowser)("the Tags field goes to initialize({ tags }): the stream carries them on the platform", async () => {
     requireChromium();
