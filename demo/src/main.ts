@@ -25,14 +25,14 @@ let settings: PageSettings = { endpoint: "https://api.atomscale.ai", apiKey: "",
 let uplink: Uplink | undefined;
 let onlineSince = Date.now();
 
-const status = new StatusBar();
+const status = new StatusBar(useKey);
 const charts = new ChartPanel();
 const stream = new StreamPanel({
   start: () => void recorder.start(),
   stop: () => void recorder.stop(),
   download: () => void recorder.download().catch((e: unknown) => stream.error(e, "prepare the CSV")),
 });
-const queue = new QueuePanel({ useKey });
+const queue = new QueuePanel();
 const settingsPanel = new SettingsPanel(saveNewSettings);
 const sources = new SourcesPanel(
   {
@@ -163,9 +163,11 @@ function refresh(): void {
   } else if (active && !recorder.busy) {
     const offline = !platformId || uplink?.connection === "retrying" || !navigator.onLine;
     stream.say(
-      offline
-        ? `Recording "${active.name}" offline: the platform cannot be reached; readings are kept in this browser and sent when it is back.`
-        : `Recording "${active.name}" to the platform.`,
+      uplink?.connection === "auth-paused"
+        ? `Recording "${active.name}": the platform refused the API key; readings are kept in this browser and sent once a valid key is entered.`
+        : offline
+          ? `Recording "${active.name}" offline: the platform cannot be reached; readings are kept in this browser and sent when it is back.`
+          : `Recording "${active.name}" to the platform.`,
     );
   }
   const canStart = Boolean(s) && sources.cards.some((c) => c.connected || c.state === "unplugged" || c.state === "waiting");

@@ -84,27 +84,17 @@ const FIELDS: Array<[string, string]> = [
   ["storage", "Browser storage"],
 ];
 
-/** The queue section: the numbers, the refused slices, a new key after a refusal, the storage request. */
+/** The queue section: the numbers, the refused slices, the storage request. */
 export class QueuePanel {
   readonly element: HTMLElement;
   readonly #list: HTMLElement;
   readonly #fields: HTMLElement;
-  readonly #auth: HTMLElement;
   readonly #keep: HTMLButtonElement;
-  readonly #newKey: HTMLInputElement;
 
-  constructor(actions: { useKey(key: string): void }) {
+  constructor() {
     this.#fields = h("dl", { className: "queue", "aria-label": "Upload queue" });
     for (const [f, label] of FIELDS) this.#fields.append(h("dt", {}, label), h("dd", { dataset: { field: f } }, "—"));
     this.#list = h("ul", { "aria-label": "Quarantined slices" });
-    this.#newKey = h("input", { type: "password", autocomplete: "off", name: "new-key" });
-    this.#auth = h(
-      "div",
-      { className: "auth-problem", role: "alert", hidden: true },
-      h("p", {}, "The platform refused the API key. Uploads are paused; nothing is lost."),
-      h("label", {}, "New API key ", this.#newKey),
-      h("button", { type: "button", onclick: () => this.#newKey.value.trim() && actions.useKey(this.#newKey.value.trim()) }, "Use this key"),
-    );
     this.#keep = h(
       "button",
       {
@@ -119,13 +109,12 @@ export class QueuePanel {
       },
       "Ask the browser to keep it",
     );
-    this.element = h("section", { "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, "Upload queue"), this.#fields, this.#keep, this.#list, this.#auth);
+    this.element = h("section", { "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, "Upload queue"), this.#fields, this.#keep, this.#list);
   }
 
   render(stats: Partial<StreamStats> | undefined, quarantined: SliceMeta[]): void {
     renderQueue(this.#fields, stats);
     renderQuarantine(this.#list, quarantined);
-    this.#auth.hidden = stats?.connection !== "auth-paused";
     this.#keep.hidden = stats?.storage?.persisted !== false && !this.#keep.disabled;
   }
 }

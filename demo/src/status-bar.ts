@@ -32,7 +32,7 @@ export function platformText(s: StatusInput): { text: string; tone: "ok" | "warn
   if (!s.online) return { text: `Platform: this computer is offline since ${time(s.since)} — data is kept here and sent when the network is back.`, tone: "warn" };
   switch (s.connection) {
     case "auth-paused":
-      return { text: "Platform: the API key was refused — uploads are paused, data is kept here. Enter a new key below.", tone: "bad" };
+      return { text: "Platform: the API key was refused — uploads are paused, data is kept here. Enter a valid key:", tone: "bad" };
     case "retrying":
       return { text: `Platform: not reachable, retrying since ${time(s.since)} — data is kept here and sent when it is back.`, tone: "warn" };
     case "sending":
@@ -56,8 +56,17 @@ export class StatusBar {
   readonly #instruments: HTMLElement;
   readonly #pending: HTMLElement;
   readonly #detail: HTMLElement;
+  readonly #auth: HTMLElement;
 
-  constructor() {
+  /** `useKey`: a new key typed after a refusal (uploads resume with it). */
+  constructor(useKey: (key: string) => void) {
+    const newKey = h("input", { type: "password", autocomplete: "off", name: "new-key" });
+    this.#auth = h(
+      "div",
+      { className: "auth-problem", hidden: true },
+      h("label", { className: "inline" }, "New API key ", newKey),
+      h("button", { type: "button", onclick: () => newKey.value.trim() && useKey(newKey.value.trim()) }, "Use this key"),
+    );
     this.#platform = h("p", { className: "platform", role: "status", "aria-label": "Platform" });
     this.#recording = h("p", { className: "recording", role: "status", "aria-label": "Recording" });
     this.#instruments = h("p", { className: "instruments", role: "status", "aria-label": "Instruments" });
@@ -67,6 +76,7 @@ export class StatusBar {
       "div",
       { className: "status-bar", role: "region", "aria-label": "Status" },
       this.#platform,
+      this.#auth,
       this.#recording,
       this.#instruments,
       this.#pending,
@@ -78,6 +88,7 @@ export class StatusBar {
     const p = platformText(s);
     this.#platform.textContent = p.text;
     this.element.dataset.tone = p.tone;
+    this.#auth.hidden = s.noKey || !s.online || s.connection !== "auth-paused";
     this.#recording.textContent = s.recording
       ? `Recording "${s.recording.name}"${s.recording.platformId && s.recording.platformId !== s.recording.dataId ? ` (platform id ${s.recording.platformId})` : ""}.`
       : "Not recording.";

@@ -59,7 +59,8 @@ describe("the instrument page's status bar", () => {
       // A wrong key (saved in Settings, same platform): the uploads pause, the top says why and what to do.
       await page.getByLabel("API key", { exact: true }).fill("not-the-key");
       await page.getByRole("button", { name: "Save settings" }).click();
-      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toBe("Platform: the API key was refused — uploads are paused, data is kept here. Enter a new key below.");
+      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toBe("Platform: the API key was refused — uploads are paused, data is kept here. Enter a valid key:");
+      await expect.poll(streamStatus.bind(null, page)).toMatch(/^Recording ".*": the platform refused the API key; readings are kept in this browser/);
       await page.evaluate(() => scrollTo(0, 0));
       await page.screenshot({ path: join(ARTIFACTS_DIR, "page-key-refused.png") });
       const sentBefore = Number(await page.locator('[data-field="ackedPoints"]').textContent());

@@ -66,7 +66,7 @@ describe("the status bar", () => {
     expect(platformText(base)).toEqual({ text: "Platform: reachable — everything is sent.", tone: "ok" });
     expect(platformText({ ...base, connection: "sending" }).text).toBe("Platform: reachable — sending.");
     expect(platformText({ ...base, connection: "retrying" }).text).toMatch(/^Platform: not reachable, retrying since \d\d:\d\d:\d\d — data is kept here and sent when it is back\.$/);
-    expect(platformText({ ...base, connection: "auth-paused" })).toEqual({ text: "Platform: the API key was refused — uploads are paused, data is kept here. Enter a new key below.", tone: "bad" });
+    expect(platformText({ ...base, connection: "auth-paused" })).toEqual({ text: "Platform: the API key was refused — uploads are paused, data is kept here. Enter a valid key:", tone: "bad" });
     expect(platformText({ ...base, online: false }).text).toMatch(/^Platform: this computer is offline since .* — data is kept here/);
     expect(platformText({ ...base, noKey: true }).tone).toBe("warn");
     expect(pendingText({ slices: 0, points: 0, oldestMs: 0 })).toBe("Nothing waiting to be sent.");
@@ -74,13 +74,21 @@ describe("the status bar", () => {
   });
 
   it("renders the instruments, the recording and the technical detail (never the key)", () => {
-    const bar = new StatusBar();
+    const keys: string[] = [];
+    const bar = new StatusBar((k) => keys.push(k));
     bar.render({ ...base, connection: "retrying", lastError: "POST /tool-state/stream/chunk/multi failed: network: Failed to fetch", recording: { dataId: "local-1", name: "GaN run", platformId: undefined }, instruments: ["Instrument 1: connected", "Instrument 2: unplugged, waiting"], pending: { slices: 1, points: 1, oldestMs: 1000 } });
     expect(bar.element.dataset.tone).toBe("warn");
     expect(bar.element.querySelector(".instruments")!.textContent).toBe("Instrument 1: connected · Instrument 2: unplugged, waiting");
     expect(bar.element.querySelector(".recording")!.textContent).toBe('Recording "GaN run".');
     expect(bar.element.querySelector(".pending")!.textContent).toBe("Waiting to be sent: 1 point (1 slice), oldest 1 s.");
     expect(bar.element.querySelector("pre")!.textContent).toContain("last upload error: POST /tool-state/stream/chunk/multi failed");
+    expect(bar.element.querySelector<HTMLElement>(".auth-problem")!.hidden).toBe(true);
+    // A refused key: the field for a new one is right there, at the top.
+    bar.render({ ...base, connection: "auth-paused" });
+    expect(bar.element.querySelector<HTMLElement>(".auth-problem")!.hidden).toBe(false);
+    bar.element.querySelector<HTMLInputElement>('input[name="new-key"]')!.value = " k2 ";
+    bar.element.querySelector<HTMLButtonElement>(".auth-problem button")!.click();
+    expect(keys).toEqual(["k2"]);
   });
 });
 
