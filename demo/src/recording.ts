@@ -1,6 +1,7 @@
 /**
  * The current stream, as this page records it: every source's readings go through one writer into one
- * stream, and each batch the stream accepted (durable in the outbox) is copied to the page's record store
+ * stream, and each batch the stream accepted (its completed slices durable in the outbox, the open chunk's
+ * readings put there within maxLatencyMs) is copied to the page's record store
  * for the CSV download. A batch the stream refused is counted and reported, never silently dropped.
  */
 import type { Reading } from "atomscale-stream";
@@ -50,7 +51,7 @@ export class Recording {
     return this.#closed;
   }
 
-  /** Write one source's batch; resolves once the stream holds it durably (or it was refused and reported). */
+  /** Write one source's batch; resolves once the stream has taken it (or it was refused and reported). */
   async write(source: string, readings: Reading[]): Promise<void> {
     if (this.#closed) throw new Error(`The recording of stream ${this.dataId} is stopped.`);
     try {
