@@ -1,229 +1,58 @@
 /**
- * The instrument page: Web Serial (or a simulated instrument) in, live chart out, every pending chunk
- * in IndexedDB. Reload-proof: the stream being recorded is remembered; on load the page reconnects to
- * the granted port (getPorts) and continues the stream, and what an earlier session left pending is sent.
+ * The instrument page: several instruments (Web Serial ports or simulated ones) feed one stream; live
+ * charts lead; every pending chunk waits in IndexedDB; the status bar says what is true. Reload-proof: the
+ * instruments and the stream being recorded are remembered, and what an earlier session left is sent.
+ *
+ * Components, each with its own state: StatusBar, ChartPanel, StreamPanel, SourcesPanel (SourceCards),
+ * QueuePanel, SettingsPanel. This file wires them to the streamer (Uplink) and the Recording.
  */
-import { pollTimeseries, TimeseriesStreamer, type Reading, type StreamStats } from "atomscale-stream";
-import { IndexedDbOutbox } from "atomscale-stream/browser";
-import { DRIVERS, getDriver, type DriverProblem, type SerialSettings } from "atomscale-stream/serial";
-import { LiveChart } from "./chart.ts";
-import { pendingBannerText, renderQuarantine, renderQueue } from "./queue-panel.ts";
-import { InstrumentSession, serialTransport, simulatedTransport, type Transport } from "./session.ts";
-import { loadSettings, normalizeEndpoint, parseChannels, saveSettings, type PageSettings } from "./settings.ts";
+import type { StreamStats } from "atomscale-stream";
+import { ChartPanel } from "./chart-panel.ts";
+import { h } from "./dom.ts";
+import { loadSession, saveSession } from "./page-store.ts";
+import { pendingBannerText, QueuePanel } from "./queue-panel.ts";
+import { toCsv } from "./recording.ts";
+import { loadSettings, saveSettings, type PageSettings } from "./settings.ts";
+import { SettingsPanel } from "./settings-panel.ts";
+import { SourcesPanel } from "./sources-panel.ts";
+import { StatusBar } from "./status-bar.ts";
+import { StreamPanel } from "./stream-panel.ts";
+import { StreamRecorder } from "./stream-recorder.ts";
+import { platformIdOf, Uplink } from "./uplink.ts";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const ACTIVE_KEY = "atomscale-stream-demo:active";
-const OUTBOX_NAME = "atomscale-stream-demo";
+const saved = loadSession(localStorage);
+let settings: PageSettings = { endpoint: "https://api.atomscale.ai", apiKey: "", remember: false };
+let uplink: Uplink | undefined;
+let onlineSince = Date.now();
 
-/** The stream being recorded, remembered across reloads. */
-interface Active {
-  dataId: string;
-  driverId: string;
-  serial: SerialSettings;
-  channels: string;
-  command: string;
-  simulated: boolean;
-  usb?: { usbVendorId?: number | undefined; usbProductId?: number | undefined } | undefined;
-}
-
-const chart = new LiveChart($("charts"));
-let settings: PageSettings;
-let streamer: TimeseriesStreamer | undefined;
-let session: InstrumentSession | undefined;
-let active: Active | undefined = readActive();
-let poller: AbortController | undefined;
-/** The stream last recorded, whose numbers the queue panel keeps showing after Stop. */
-let lastDataId: string | undefined = active?.dataId;
-let instrumentsListed = false;
-
-function readActive(): Active | undefined {
-  try {
-    return JSON.parse(localStorage.getItem(ACTIVE_KEY) ?? "null") ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-function writeActive(a: Active | undefined): void {
-  active = a;
-  if (a) localStorage.setItem(ACTIVE_KEY, JSON.stringify(a));
-  else localStorage.removeItem(ACTIVE_KEY);
-}
-
-const say = (id: string, text: string) => void ($(id).textContent = text);
-
-// ---- instrument form ----
-
-function fillDrivers(): void {
-  const select = $<HTMLSelectElement>("driver");
-  select.replaceChildren(
-    ...Object.values(DRIVERS).map((d) => {
-      const o = document.createElement("option");
-      o.value = d.id;
-      o.textContent = `${d.label}${d.kind === "polled" ? " (polled)" : ""}`;
-      return o;
-    }),
-  );
-  select.addEventListener("change", () => showSerialDefaults(select.value));
-  showSerialDefaults(select.value);
-}
-
-function showSerialDefaults(driverId: string): void {
-  const s = getDriver(driverId).serial;
-  $<HTMLInputElement>("baud").value = String(s.baudRate);
-  $<HTMLSelectElement>("data-bits").value = String(s.dataBits ?? 8);
-  $<HTMLSelectElement>("parity").value = s.parity ?? "none";
-  $<HTMLSelectElement>("stop-bits").value = String(s.stopBits ?? 1);
-  $<HTMLSelectElement>("flow-control").value = s.flowControl ?? "none";
-}
-
-function serialFromForm(): SerialSettings {
-  const baud = Number($<HTMLInputElement>("baud").value);
-  if (!Number.isInteger(baud) || baud <= 0) throw new Error(`Baud rate must be a whole number above 0, not ${JSON.stringify($<HTMLInputElement>("baud").value)}.`);
-  return {
-    baudRate: baud,
-    dataBits: Number($<HTMLSelectElement>("data-bits").value) as 7 | 8,
-    parity: $<HTMLSelectElement>("parity").value as "none" | "even" | "odd",
-    stopBits: Number($<HTMLSelectElement>("stop-bits").value) as 1 | 2,
-    flowControl: $<HTMLSelectElement>("flow-control").value as "none" | "hardware",
-  };
-}
-
-function setButtons(): void {
-  const connected = session !== undefined;
-  const recording = connected && active !== undefined;
-  $<HTMLButtonElement>("connect").disabled = connected;
-  $<HTMLButtonElement>("simulate").disabled = connected;
-  $<HTMLButtonElement>("disconnect").disabled = !connected || recording;
-  $<HTMLButtonElement>("start").disabled = !connected || recording || !streamer;
-  $<HTMLButtonElement>("stop").disabled = !recording;
-}
-
-// ---- sessions ----
-
-async function startSession(transport: Transport, driverId: string, channels: string, command: string): Promise<void> {
-  const { channels: names, units } = parseChannels(channels);
-  const problems: string[] = [];
-  session = new InstrumentSession(transport, getDriver(driverId), {
-    channels: names,
-    units,
-    command,
-    onReadings: (readings: Reading[]) => chart.add(readings),
-    onProblem: (p: DriverProblem) => {
-      problems.unshift(`${new Date(p.t * 1000).toLocaleTimeString()} ${p.kind}: ${p.message}`);
-      problems.length = Math.min(problems.length, 3);
-      say("serial-problems", `${session?.problems ?? 0} problem(s) so far — latest: ${problems.join(" · ")}`);
+const status = new StatusBar(useKey);
+const charts = new ChartPanel();
+const stream = new StreamPanel({
+  start: () => void recorder.start(),
+  stop: () => void recorder.stop(),
+  download: () => void recorder.download().catch((e: unknown) => stream.error(e, "prepare the CSV")),
+});
+const queue = new QueuePanel();
+const settingsPanel = new SettingsPanel(saveNewSettings);
+const sources = new SourcesPanel(
+  {
+    readings: async (card, readings) => {
+      charts.add(readings);
+      await recorder.write(card.name, readings);
     },
-  });
-  say("serial-status", `Connected: ${transport.description}, driver ${getDriver(driverId).label}.`);
-  transport.events?.addEventListener("state", (e) => {
-    const state = (e as CustomEvent<{ state: string }>).detail.state;
-    const text: Record<string, string> = {
-      open: `Connected: ${transport.description}.`,
-      disconnected: "The instrument was unplugged. Waiting for it to come back…",
-      reconnecting: "Waiting for the instrument to be plugged in again (same USB device)…",
-      closed: "Not connected.",
-    };
-    say("serial-status", text[state] ?? state);
-  });
-  transport.events?.addEventListener("problem", (e) => {
-    const d = (e as CustomEvent<{ name: string; message: string }>).detail;
-    say("serial-problems", `${d.name}: ${d.message}`);
-  });
-  setButtons();
+    changed: () => persist(),
+  },
+  saved.channels,
+);
+const recorder = new StreamRecorder({ uplink: () => uplink, sources, charts, panel: stream, changed: () => persist() }, saved);
+const banner = h("div", { className: "banner", role: "alert", hidden: true });
+
+function persist(): void {
+  saveSession(localStorage, { sources: sources.records(), channels: sources.registry.snapshot(), ...recorder.snapshot() });
+  refresh();
 }
 
-async function connectSerial(port?: SerialPort): Promise<void> {
-  if (!("serial" in navigator)) {
-    say("serial-status", "This browser has no Web Serial (use Chrome or Edge on a desktop, over https or localhost). Try the simulated instrument.");
-    return;
-  }
-  const driverId = $<HTMLSelectElement>("driver").value;
-  const serial = serialFromForm();
-  const chosen = port ?? (await navigator.serial.requestPort());
-  const transport = await serialTransport(chosen, serial);
-  await startSession(transport, driverId, $<HTMLInputElement>("channels").value, $<HTMLInputElement>("command").value);
-}
-
-async function connectSimulated(): Promise<void> {
-  const driverId = $<HTMLSelectElement>("driver").value;
-  await startSession(simulatedTransport(driverId), driverId, $<HTMLInputElement>("channels").value, $<HTMLInputElement>("command").value);
-}
-
-async function disconnect(): Promise<void> {
-  const s = session;
-  session = undefined;
-  await s?.close();
-  say("serial-status", "Not connected.");
-  setButtons();
-}
-
-// ---- the stream ----
-
-async function start(): Promise<void> {
-  if (!streamer || !session) return;
-  const instrument = $<HTMLSelectElement>("growth-instrument").value;
-  say("stream-status", "Starting…");
-  const dataId = await streamer.initialize({
-    streamName: $<HTMLInputElement>("stream-name").value.trim() || `${session.driver.label} ${new Date().toLocaleString()}`,
-    ...($<HTMLInputElement>("physical-sample").value.trim() ? { physicalSample: $<HTMLInputElement>("physical-sample").value.trim() } : {}),
-    ...(instrument ? { synthSourceId: Number(instrument) } : {}),
-    ...($<HTMLInputElement>("project").value.trim() ? { projectId: $<HTMLInputElement>("project").value.trim() } : {}),
-  });
-  const conn = session.transport.events as { info?: SerialPortInfo } | undefined;
-  writeActive({
-    dataId,
-    driverId: session.driver.id,
-    serial: serialFromForm(),
-    channels: $<HTMLInputElement>("channels").value,
-    command: $<HTMLInputElement>("command").value,
-    simulated: session.transport.events === undefined,
-    usb: conn?.info,
-  });
-  resumeUpload(dataId);
-}
-
-function resumeUpload(dataId: string): void {
-  if (!streamer || !session) return;
-  lastDataId = dataId;
-  const writer = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
-  session.attach(writer);
-  say("stream-status", `Streaming to ${dataId}.`);
-  startPolling(dataId);
-  setButtons();
-}
-
-async function stop(): Promise<void> {
-  if (!streamer || !active) return;
-  const dataId = active.dataId;
-  say("stream-status", "Stopping: sending what is left…");
-  const writer = session?.detach();
-  await writer?.close(); // seals the open chunks into the outbox
-  const result = await streamer.finalize(dataId, { timeoutMs: 10_000 });
-  writeActive(undefined);
-  poller?.abort();
-  say(
-    "stream-status",
-    result.status === "finalized"
-      ? `Stopped: stream ${dataId} is finalized.${result.quarantined.length ? ` ${result.quarantined.length} slice(s) were refused by the platform (see the queue).` : ""}`
-      : `Stopped — finalize deferred: ${result.unsent.length} slice(s) are still waiting to be sent. The stream is finalized automatically once they are, even after a reload.`,
-  );
-  setButtons();
-}
-
-function startPolling(dataId: string): void {
-  poller?.abort();
-  const controller = new AbortController();
-  poller = controller;
-  const s = streamer;
-  if (!s) return;
-  void (async () => {
-    for await (const snap of pollTimeseries(s.client, dataId, { intervalMs: 1000, lastN: 600, signal: controller.signal, onError: () => {} })) {
-      chart.setServer(snap.timeseries);
-    }
-  })();
-}
-
-// ---- settings and the streamer ----
+// ---- settings and the platform ----
 
 async function emulatorDefaults(): Promise<PageSettings | undefined> {
   try {
@@ -236,179 +65,169 @@ async function emulatorDefaults(): Promise<PageSettings | undefined> {
   }
 }
 
-async function makeStreamer(): Promise<void> {
-  const old = streamer;
-  streamer = undefined;
-  instrumentsListed = false;
+async function connectPlatform(): Promise<void> {
+  const old = uplink;
+  uplink = undefined;
+  recorder.resetPoll();
   await old?.close();
   if (!settings.apiKey) {
-    say("settings-status", "Enter the API key of your Atomscale account to stream.");
-    setButtons();
-    return;
+    settingsPanel.say("Enter the API key of your Atomscale account to stream.");
+    return refresh();
   }
-  const s = new TimeseriesStreamer({
-    apiKey: settings.apiKey,
+  uplink = await Uplink.open(settings, () => {
+    if (!stream.instrumentsListed && (uplink?.connection === "idle" || uplink?.connection === "sending")) listInstruments();
+    refresh();
+  });
+  const text = pendingBannerText(uplink.streamer.outbox.slices());
+  banner.hidden = !text;
+  banner.textContent = text ?? "";
+  settingsPanel.say(`Saved. The platform is ${settings.endpoint}.`);
+  listInstruments();
+}
+
+/** Fill the growth instrument list; tried again when the platform becomes reachable. */
+function listInstruments(): void {
+  const link = uplink;
+  link?.streamer.client.listGrowthInstruments().then(
+    (list) => link === uplink && stream.setInstruments(list),
+    () => {},
+  );
+}
+
+async function saveNewSettings(next: PageSettings): Promise<void> {
+  if (uplink && next.endpoint === settings.endpoint && next.apiKey) {
+    // Same platform, new key: the same streamer goes on (its counters too).
+    settings = next;
+    saveSettings(settings, localStorage, sessionStorage);
+    uplink.streamer.setApiKey(next.apiKey);
+    settingsPanel.say(`Saved. The platform is ${settings.endpoint}.`);
+    return refresh();
+  }
+  if (recorder.active && uplink) throw new Error("Stop the stream before changing the endpoint: a stream belongs to one platform.");
+  settings = next;
+  saveSettings(settings, localStorage, sessionStorage);
+  await connectPlatform();
+  await recorder.resume();
+}
+
+function useKey(key: string): void {
+  settings = { ...settings, apiKey: key };
+  saveSettings(settings, localStorage, sessionStorage);
+  settingsPanel.show(settings);
+  uplink?.streamer.setApiKey(key);
+  refresh();
+}
+
+// ---- what the page shows ----
+
+let lastSaved = 0;
+function refresh(): void {
+  const s = uplink?.streamer;
+  const active = recorder.active;
+  const shown = recorder.shownId;
+  const stats = s && shown ? s.stats(shown) : undefined;
+  const pendingSlices = s ? s.outbox.slices().filter((x) => !x.quarantined) : [];
+  let points = 0;
+  let bytes = 0;
+  let oldest = Infinity;
+  for (const x of pendingSlices) {
+    points += x.points;
+    bytes += x.bytes;
+    oldest = Math.min(oldest, x.createdAt);
+  }
+  const shownStats: Partial<StreamStats> | undefined = stats
+    ? { ...stats, ackedPoints: recorder.ackedTotal(stats) }
+    : s
+      ? { connection: uplink?.connection, pendingSlices: pendingSlices.length, pendingBytes: bytes, storage: s.outbox.storageInfo() }
+      : undefined;
+  queue.render(shownStats, s && shown ? s.outbox.slices(shown).filter((x) => x.quarantined) : []);
+  if (s && !banner.hidden && pendingSlices.length === 0) banner.hidden = true;
+  const platformId = s && active ? platformIdOf(s, active.dataId) : undefined;
+  status.render({
+    noKey: !settings.apiKey,
     endpoint: settings.endpoint,
-    pointsPerChunk: 100,
-    outbox: new IndexedDbOutbox({ name: OUTBOX_NAME }),
+    connection: uplink?.connection,
+    since: navigator.onLine ? (uplink?.since ?? Date.now()) : onlineSince,
+    online: navigator.onLine,
+    lastError: uplink?.lastError,
+    recording: active ? { dataId: active.dataId, name: active.name, platformId } : undefined,
+    instruments: sources.cards.map((c) => c.stateText),
+    pending: {
+      slices: pendingSlices.length,
+      points,
+      oldestMs: pendingSlices.length ? Math.max(0, Date.now() - oldest) : 0,
+    },
   });
-  streamer = s;
-  await s.ready;
-  const banner = pendingBannerText(s.outbox.slices());
-  $("banner").hidden = !banner;
-  if (banner) $("banner").textContent = banner;
-  s.addEventListener("state", (e) => {
-    refreshQueue();
-    const connection = (e as CustomEvent<{ connection?: string }>).detail.connection;
-    if (!instrumentsListed && (connection === "idle" || connection === "sending")) listInstruments(s);
-  });
-  s.addEventListener("quarantine", () => refreshQueue());
-  say("settings-status", `Streaming to ${settings.endpoint}.`);
-  listInstruments(s);
-  setButtons();
-}
-
-/** Fill the growth instrument select; tried again when the platform becomes reachable. */
-function listInstruments(s: TimeseriesStreamer): void {
-  s.client
-    .listGrowthInstruments()
-    .then((instruments) => {
-      if (s !== streamer) return;
-      instrumentsListed = true;
-      const select = $<HTMLSelectElement>("growth-instrument");
-      const none = document.createElement("option");
-      none.value = "";
-      none.textContent = "(none)";
-      select.replaceChildren(
-        none,
-        ...instruments.map((i) => {
-          const o = document.createElement("option");
-          o.value = String(i.synthSourceId);
-          o.textContent = `${i.sourceName} (${i.synthSourceType})`;
-          return o;
-        }),
-      );
-      say("settings-status", `Streaming to ${settings.endpoint}.`);
-    })
-    .catch((e: Error) => say("settings-status", `Streaming to ${settings.endpoint} — could not list growth instruments yet: ${e.message}`));
-}
-
-function refreshQueue(): void {
-  const s = streamer;
-  let stats: Partial<StreamStats> | undefined;
-  const shown = active?.dataId ?? lastDataId;
-  if (s && shown) stats = s.stats(shown);
-  else if (s) {
-    const pending = s.outbox.slices().filter((x) => !x.quarantined);
-    stats = { connection: s.stats("").connection, pendingSlices: pending.length, pendingBytes: pending.reduce((n, x) => n + x.bytes, 0), storage: s.outbox.storageInfo() };
+  if (active && !recorder.busy && !recorder.recording) {
+    stream.say(`The stream "${active.name}" is not being recorded: ${settings.apiKey ? "this browser's storage could not be opened (see the message below)" : "enter the API key in Settings"} to go on. Readings are shown, not sent.`);
+  } else if (active && !recorder.busy) {
+    const offline = !platformId || uplink?.connection === "retrying" || !navigator.onLine;
+    stream.say(
+      uplink?.connection === "auth-paused"
+        ? `Recording "${active.name}": the platform refused the API key; readings are kept in this browser and sent once a valid key is entered.`
+        : offline
+          ? `Recording "${active.name}" offline: the platform cannot be reached; readings are kept in this browser and sent when it is back.`
+          : `Recording "${active.name}" to the platform.`,
+    );
   }
-  renderQueue($("queue"), stats);
-  renderQuarantine($("quarantine-list"), s ? s.outbox.slices(shown).filter((x) => x.quarantined) : []);
-  $("auth-problem").hidden = stats?.connection !== "auth-paused";
-  if (s && $("banner").hidden === false && s.outbox.slices().every((x) => x.quarantined)) $("banner").hidden = true;
+  const canStart = Boolean(s) && sources.cards.some((c) => c.connected || c.state === "unplugged" || c.state === "waiting");
+  stream.buttons({ canStart, recording: active !== undefined, busy: recorder.busy, rows: recorder.count });
+  if (active && stats && Date.now() - lastSaved > 2000) {
+    lastSaved = Date.now();
+    active.ackedSeen = stats.ackedPoints;
+    saveSession(localStorage, { sources: sources.records(), channels: sources.registry.snapshot(), ...recorder.snapshot() });
+  }
+  recorder.poll();
 }
 
 function showNetwork(): void {
-  const online = navigator.onLine;
-  $("network").textContent = online ? "online" : "offline — readings are kept in this browser";
-  $("network").classList.toggle("offline", !online);
-  if (online) streamer?.retryNow();
-}
-
-// ---- wiring ----
-
-function guard(fn: () => Promise<void>, statusId: string) {
-  return () =>
-    fn().catch((e: Error) => {
-      if (e?.name === "NotFoundError") return say(statusId, "No port was chosen.");
-      say(statusId, e?.message ?? String(e));
-    });
+  onlineSince = Date.now();
+  if (navigator.onLine) uplink?.streamer.retryNow();
+  refresh();
 }
 
 async function main(): Promise<void> {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("./sw.js").catch(() => {});
-  fillDrivers();
-  const saved = loadSettings(localStorage, sessionStorage);
-  const fromEmulator = saved ? undefined : await emulatorDefaults();
+  const root = document.getElementById("app")!;
+  root.replaceChildren(status.element, banner, charts.element, stream.element, sources.element, queue.element, settingsPanel.element);
+  charts.start();
+
+  const fromStorage = loadSettings(localStorage, sessionStorage);
+  const fromEmulator = fromStorage ? undefined : await emulatorDefaults();
   // Kept for this tab's session, so that a reload during an outage (no /emulator/config) still has them.
   if (fromEmulator) saveSettings(fromEmulator, localStorage, sessionStorage);
-  settings = saved ?? fromEmulator ?? { endpoint: "https://api.atomscale.ai", apiKey: "", remember: false };
-  $<HTMLInputElement>("endpoint").value = settings.endpoint;
-  $<HTMLInputElement>("api-key").value = settings.apiKey;
-  $<HTMLInputElement>("remember").checked = settings.remember;
-
-  $("connect").addEventListener("click", guard(() => connectSerial(), "serial-status"));
-  $("simulate").addEventListener("click", guard(connectSimulated, "serial-status"));
-  $("disconnect").addEventListener("click", guard(disconnect, "serial-status"));
-  $("start").addEventListener("click", guard(start, "stream-status"));
-  $("stop").addEventListener("click", guard(stop, "stream-status"));
-  $("save-settings").addEventListener(
-    "click",
-    guard(async () => {
-      settings = {
-        endpoint: normalizeEndpoint($<HTMLInputElement>("endpoint").value),
-        apiKey: $<HTMLInputElement>("api-key").value.trim(),
-        remember: $<HTMLInputElement>("remember").checked,
-      };
-      saveSettings(settings, localStorage, sessionStorage);
-      await makeStreamer();
-      if (active && session) resumeUpload(active.dataId);
-    }, "settings-status"),
-  );
-  $("use-new-key").addEventListener("click", () => {
-    const key = $<HTMLInputElement>("new-key").value.trim();
-    if (!key || !streamer) return;
-    settings = { ...settings, apiKey: key };
-    saveSettings(settings, localStorage, sessionStorage);
-    $<HTMLInputElement>("api-key").value = key;
-    streamer.setApiKey(key);
-    refreshQueue();
-  });
+  settings = fromStorage ?? fromEmulator ?? settings;
+  settingsPanel.show(settings);
   addEventListener("online", showNetwork);
   addEventListener("offline", showNetwork);
-  showNetwork();
 
-  await makeStreamer();
+  for (const record of saved.sources) sources.add(record);
+  if (saved.sources.length === 0) sources.add();
 
-  // A stream recorded before a reload: reconnect to the instrument and go on.
-  if (active) {
-    const a = active;
-    $<HTMLSelectElement>("driver").value = a.driverId;
-    $<HTMLInputElement>("baud").value = String(a.serial.baudRate);
-    $<HTMLInputElement>("channels").value = a.channels;
-    $<HTMLInputElement>("command").value = a.command;
-    say("stream-status", `Resuming stream ${a.dataId}…`);
-    try {
-      if (a.simulated) await connectSimulated();
-      else if ("serial" in navigator) {
-        const ports = await navigator.serial.getPorts();
-        const port = ports.find((p) => {
-          const i = p.getInfo();
-          return i.usbVendorId === a.usb?.usbVendorId && i.usbProductId === a.usb?.usbProductId;
-        });
-        if (port) await connectSerial(port);
-        else say("serial-status", "The instrument of the running stream is not plugged in: connect it to go on, or press Stop.");
-      }
-      if (session) resumeUpload(a.dataId);
-    } catch (e) {
-      say("serial-status", (e as Error).message);
-    }
-    setButtons();
-    $<HTMLButtonElement>("stop").disabled = false;
+  try {
+    await connectPlatform();
+  } catch (error) {
+    stream.error(error, "open this browser's storage for pending readings");
   }
-  // A granted instrument plugged in later (no session yet): connect to it if it belongs to the running stream.
-  if ("serial" in navigator) {
-    navigator.serial.addEventListener("connect", (e) => {
-      const port = e.target as SerialPort;
-      const i = port.getInfo();
-      if (!session && active && !active.simulated && i.usbVendorId === active.usb?.usbVendorId && i.usbProductId === active.usb?.usbProductId) {
-        void connectSerial(port).then(() => active && resumeUpload(active.dataId));
-      }
-    });
-  }
-  setInterval(refreshQueue, 500);
-  refreshQueue();
-  (window as unknown as { atomscalePage: object }).atomscalePage = { chart, stats: () => (active && streamer ? streamer.stats(active.dataId) : undefined), active: () => active };
+  await recorder.resume();
+  await sources.restore();
+  persist();
+  setInterval(() => {
+    refresh();
+    sources.renderRaw();
+  }, 500);
+
+  Object.assign(window, {
+    atomscalePage: {
+      chart: charts,
+      sources: () => sources.cards,
+      stats: () => (recorder.active && uplink ? uplink.streamer.stats(recorder.active.dataId) : undefined),
+      active: () => recorder.active,
+      platformId: () => (recorder.active && uplink ? platformIdOf(uplink.streamer, recorder.active.dataId) : undefined),
+      recorded: () => recorder.rows(),
+      csv: async () => toCsv(await recorder.rows()),
+    },
+  });
 }
 
 void main();

@@ -1,4 +1,4 @@
-/** The page's settings: endpoint and key (session storage, or local storage when "remember" is ticked), channel specs. */
+/** The page's settings: endpoint and key (session storage, or local storage when "remember" is ticked), channel specs, tags. */
 
 export interface PageSettings {
   endpoint: string;
@@ -64,4 +64,16 @@ export function parseChannels(text: string): { channels: string[]; units: Record
     if (unit) units[name] = unit;
   }
   return { channels, units };
+}
+
+/** "GaN, run 42 ,, calibration" → ["GaN", "run 42", "calibration"] (duplicates once, in order). */
+export function parseTags(text: string): string[] {
+  const tags: string[] = [];
+  for (const part of text.split(",")) {
+    const tag = part.trim();
+    if (!tag) continue;
+    if (tag.length > 255) throw new Error(`Tags: ${JSON.stringify(tag.slice(0, 20))}… is longer than 255 characters.`);
+    if (!tags.includes(tag)) tags.push(tag);
+  }
+  return tags;
 }

@@ -45,6 +45,8 @@ describe("queue panel", () => {
     expect(field("retries")).toBe("7");
     expect(field("quarantined")).toBe("1");
     expect(field("storage")).toBe("3.0 MiB of 2.00 GiB, persistent");
+    renderQueue(root, { storage: { usage: 1024, quota: 1024 ** 3, persisted: false } });
+    expect(field("storage")).toBe("1.0 KiB of 1.00 GiB, the browser may clear it when space runs low; ask it to keep it");
     renderQueue(root, undefined);
     expect(field("pendingSlices")).toBe("0");
     expect(field("connection")).toBe("—");
@@ -67,7 +69,7 @@ describe("queue panel", () => {
 
 describe("chart ticks", () => {
   it("stay readable from 1e-9 mbar to 1e5 °C", async () => {
-    const { formatTick } = await import("../../demo/src/chart.ts");
+    const { formatTick } = await import("../../demo/src/channel-chart.ts");
     expect([2e-7, 1.5e-9, 0, 600.25, 123456.7, 2.5e6, null].map(formatTick)).toEqual(["2.0e-7", "1.5e-9", "0", "600.3", "123500", "2.5e+6", ""]);
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * The truth at the top (issue 14): the status bar during an outage and a key refusal, and Start while the
+ * platform is down (the streamer's offline start), in Chromium against the emulator process. Each test ends
+ * with the platform holding exactly what the page recorded.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { ARTIFACTS_DIR, requireChromium, skipBrowser } from "../helpers/browser.js";
+import { spawnServe, type RunningEmulator } from "../helpers/emulator.js";
+import { readBack } from "../helpers/readback.js";
+import { card, launchChromium, openInstrumentPage, pageHook } from "./page.js";
+import { expectServerEqualsRecorded } from "./page-readback.js";
+
+let emu: RunningEmulator | undefined;
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+});
+
+const platformLine = (page: Page) => page.getByRole("status", { name: "Platform" }).textContent();
+const streamStatus = (page: Page) => page.getByRole("status", { name: "Stream status" }).textContent();
+
+async function persistentEmulator() {
+  const dataDir = await mkdtemp(join(tmpdir(), "emu-page-outage-"));
+  const first = await spawnServe({ args: ["--data-dir", dataDir] });
+  const port = new URL(first.url).port;
+  return { first, restart: () => spawnServe({ args: ["--data-dir", dataDir, "--port", port] }) };
+}
+
+describe("the instrument page's status bar", () => {
+  it.skipIf(skipBrowser)("says retrying during an outage and key refused after a wrong key, in plain words; nothing is lost", async () => {
+    requireChromium();
+    const { first, restart } = await persistentEmulator();
+    emu = first;
+    const browser = await launchChromium();
+    try {
+      const page = await openInstrumentPage(browser, `${emu.url}/`);
+      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(emu.url);
+      const key = emu.apiKey;
+      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expect.poll(streamStatus.bind(null, page)).toMatch(/^Recording ".*" to the platform\./);
+      await expect.poll(() => platformLine(page)).toMatch(/^Platform: reachable/);
+      const dataId = (await pageHook.dataId(page))!;
+
+      // The platform goes away: the top of the page says so, with the time, and that data is kept.
+      expect(await emu.stop()).toBe(0);
+      emu = undefined;
+      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toMatch(/^Platform: not reachable, retrying since \d\d:\d\d:\d\d — data is kept here and sent when it is back\.$/);
+      await expect.poll(() => page.getByRole("status", { name: "Pending" }).textContent()).toMatch(/^Waiting to be sent: \d+ points? \(\d+ slices?\), oldest/);
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-outage.png") });
+      emu = await restart();
+      await expect.poll(() => platformLine(page), { timeout: 60_000 }).toMatch(/^Platform: reachable/);
+
+      // A wrong key (saved in Settings, same platform): the uploads pause, the top says why and what to do.
+      await page.getByLabel("API key", { exact: true }).fill("not-the-key");
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toBe("Platform: the API key was refused — uploads are paused, data is kept here. Enter a valid key:");
+      await expect.poll(streamStatus.bind(null, page)).toMatch(/^Recording ".*": the platform refused the API key; readings are kept in this browser/);
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-key-refused.png") });
+      const sentBefore = Number(await page.locator('[data-field="ackedPoints"]').textContent());
+      expect(sentBefore).toBeGreaterThan(0); // the counter is kept across Save settings
+      await page.getByLabel("New API key").fill(key);
+      await page.getByRole("button", { name: "Use this key" }).click();
+      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toMatch(/^Platform: reachable/);
+      await expect.poll(async () => Number(await page.locator('[data-field="ackedPoints"]').textContent()), { timeout: 30_000 }).toBeGreaterThan(sentBefore);
+
+      await page.getByRole("button", { name: "Stop", exact: true }).click();
+      await expect.poll(streamStatus.bind(null, page), { timeout: 30_000 }).toMatch(/^Stopped: the stream is finalized/);
+      expectServerEqualsRecorded(await readBack(emu, dataId), await pageHook.recorded(page));
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+
+  // Needs the streamer's offline start (initialize() resolves while the platform is unreachable).
+  it.skipIf(skipBrowser)("Start with the platform down, then up: recording offline is said, every reading reaches the platform", async () => {
+    requireChromium();
+    const { first, restart } = await persistentEmulator();
+    emu = first;
+    const browser = await launchChromium();
+    try {
+      const page = await openInstrumentPage(browser, `${emu.url}/`);
+      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(emu.url);
+      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+      expect(await emu.stop()).toBe(0);
+      emu = undefined;
+
+      await page.getByLabel("Stream name").fill("offline start");
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expect.poll(streamStatus.bind(null, page), { timeout: 30_000 }).toBe(
+        'Recording "offline start" offline: the platform cannot be reached; readings are kept in this browser and sent when it is back.',
+      );
+      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toMatch(/^Platform: not reachable, retrying since/);
+      await expect.poll(async () => (await pageHook.recorded(page)).length, { timeout: 20_000 }).toBeGreaterThan(40);
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-offline-start.png") });
+
+      emu = await restart();
+      await expect.poll(() => pageHook.platformId(page), { timeout: 60_000 }).toMatch(/^[0-9a-f-]{36}$/);
+      await expect.poll(() => platformLine(page), { timeout: 60_000 }).toMatch(/^Platform: reachable/);
+      await expect.poll(streamStatus.bind(null, page)).toBe('Recording "offline start" to the platform.');
+      const platformId = (await pageHook.platformId(page))!;
+      await page.getByRole("button", { name: "Stop", exact: true }).click();
+      await expect.poll(streamStatus.bind(null, page), { timeout: 60_000 }).toMatch(/^Stopped: the stream is finalized/);
+      expectServerEqualsRecorded(await readBack(emu, platformId), await pageHook.recorded(page));
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+});
