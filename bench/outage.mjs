@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * The outage figures: 1 kHz × 8 channels with the server down, into a FileOutbox (default capacity),
+ * then the server returns and the outbox drains. The readings are written as fast as the outbox takes
+ * them (an outage of `seconds` of readings, accelerated), in a process of its own started with
+ * `--expose-gc`, so that its RSS is this scenario's alone and is read after a full collection.
+ *
+ * Memory is sampled twice in the same run: after the first tenth of the outage and at its end
+ * (full: 60 s and 600 s of readings; --quick: 6 s and 60 s) — `outage_rss_growth_mb` is the difference.
+ *
+ * Run alone: `node bench/outage.mjs [--quick]` prints the figures as JSON. `DIST=/path/to/dist` measures
+ * another build (e.g. the one before a change).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirBytes, freePort, quick, ROOT, serve } from "./common.mjs";
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** The figures, measured in a child process (`node --expose-gc bench/outage.mjs --child`). */
+export async function outageAndDrain() {
+  const child = spawn(process.execPath, ["--expose-gc", SELF, "--child", ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (s) => (out += s));
+  const code = await new Promise((r) => child.once("exit", r));
+  if (code !== 0) throw new Error(`bench/outage.mjs exited with ${code}: ${out}`);
+  return JSON.parse(out.trim().split("\n").at(-1));
+}
+
+const mb = (bytes) => bytes / 2 ** 20;
+
+function memory() {
+  globalThis.gc();
+  globalThis.gc();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
+}
+
+async function child() {
+  const dist = process.env.DIST ?? join(ROOT, "dist");
+  const { TimeseriesStreamer } = await import(pathToFileURL(join(dist, "index.js")).href);
+  const { FileOutbox } = await import(pathToFileURL(join(dist, "fs.js")).href);
+  const seconds = quick ? 60 : 600;
+  const early = seconds / 10;
+  const rate = 1000;
+  const channels = 8;
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(os.tmpdir(), "bench-emu-"));
+  const outboxDir = await mkdtemp(join(os.tmpdir(), "bench-outbox-"));
+  let emu = await serve(["--port", String(port), "--data-dir", dataDir]);
+  const endpoint = emu.url;
+  const init = await fetch(`${endpoint}/metrology/stream/initialize`, { method: "POST", headers: { "X-API-KEY": emu.apiKey, "Content-Type": "application/json" }, body: JSON.stringify({ points_per_chunk: 100, stream_name: "bench outage" }) });
+  const { data_id: dataId } = await init.json();
+  await emu.stop(); // the outage
+
+  const outbox = new FileOutbox({ dir: outboxDir, ...(process.env.CAPACITY ? { capacityBytes: Number(process.env.CAPACITY) } : {}) });
+  const streamer = new TimeseriesStreamer({ apiKey: emu.apiKey, endpoint, pointsPerChunk: 100, outbox, retry: { baseDelayMs: 100, maxDelayMs: 1000 } });
+  await streamer.ready;
+  const before = memory();
+  let atEarly;
+  const writer = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
+  const T0 = 1_764_000_000;
+  const started = process.hrtime.bigint();
+  for (let tick = 0; tick < seconds * 10; tick++) {
+    const batch = [];
+    for (let i = tick * 100; i < (tick + 1) * 100; i++) for (let c = 0; c < channels; c++) batch.push({ channel: `ch${c}`, t: T0 + i / rate, value: c * 1e6 + i });
+    await writer.write(batch);
+    if (tick + 1 === early * 10) atEarly = memory();
+  }
+  const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const points = seconds * rate * channels;
+  const atEnd = memory();
+  const pendingSlices = streamer.stats(dataId).pendingSlices;
+  const outboxBytes = await dirBytes(outboxDir);
+
+  emu = await serve(["--port", String(port), "--data-dir", dataDir]);
+  streamer.retryNow();
+  const drainStart = process.hrtime.bigint();
+  await streamer.flush(dataId);
+  const drainSeconds = Number(process.hrtime.bigint() - drainStart) / 1e9;
+  await writer.close().catch(() => {});
+  await streamer.close();
+  await emu.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(outboxDir, { recursive: true, force: true });
+  const note = `${seconds} s of readings at ${rate} Hz × ${channels} channels (${points.toLocaleString("en-US")} points, ${pendingSlices.toLocaleString("en-US")} slices pending) with the server down, written as fast as the outbox takes them`;
+  const perSlice = (atEnd.heapUsed - atEarly.heapUsed) / (pendingSlices * (1 - early / seconds));
+  return [
+    { name: "outage_accept_points_per_s", value: points / acceptSeconds, unit: "points/s", note: `into the FileOutbox (fsync per slice), ${note}` },
+    { name: "outage_rss_mb", value: mb(atEnd.rss), unit: "MiB", note: `process RSS after a full GC at the end of the outage (before it: ${mb(before.rss).toFixed(0)} MiB, after ${early} s: ${mb(atEarly.rss).toFixed(0)} MiB)` },
+    { name: "outage_rss_growth_mb", value: mb(atEnd.rss - atEarly.rss), unit: "MiB", note: `RSS after ${seconds} s − after ${early} s, same run` },
+    { name: "outage_heap_per_slice_bytes", value: perSlice, unit: "bytes", note: `JS heap after GC per pending slice, between ${early} s and ${seconds} s (heap ${mb(atEarly.heapUsed).toFixed(1)} → ${mb(atEnd.heapUsed).toFixed(1)} MiB)` },
+    { name: "outage_outbox_mb", value: mb(outboxBytes), unit: "MiB", note: "bytes on disk in the outbox directory" },
+    { name: "drain_points_per_s", value: points / drainSeconds, unit: "points/s", note: "server back (emulator on PGlite, own process): outbox to acked" },
+  ];
+}
+
+if (process.argv[1] === SELF) {
+  if (process.argv.includes("--child")) console.log(JSON.stringify(await child()));
+  else console.log(JSON.stringify(await outageAndDrain(), null, 2));
+  process.exit(0);
+}
