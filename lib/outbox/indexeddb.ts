@@ -2,17 +2,22 @@
  * IndexedDbOutbox: pending slices in the browser's IndexedDB (through `idb`), so a network outage, a
  * server error, a reload or a closed tab loses nothing (design §2, §3.1, §3.6). Browsers only.
  *
- * Layout (schema version 2): `slices` holds each slice's metadata only (start-up reads the index
+ * Layout (schema version 3): `slices` holds each slice's metadata only (start-up reads the index
  * without a single point), `points` holds its points under the same key `[dataId, channel, chunkIndex]`,
- * `streams` holds each stream's state. Every upgrade moves data, never drops it.
+ * `streams` holds each stream's state (whole; pruned some time after the stream is finalized),
+ * `corrupt` holds slices found damaged, set aside with what was left of them, keyed
+ * `[dataId, channel, chunkIndex, version]`. Every upgrade moves data, never drops it.
  *
  * Tabs of one origin may share a database: sends are claimed with Web Locks (`lockForSend`), deletes
  * and quarantines apply only to the version they name, and a read returns whatever version is stored.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { keyString, type SliceKey } from "../types.js";
+import { capacityForFreeSpace } from "./capacity.js";
+import { CorruptSliceError, OutboxReadError } from "./errors.js";
 import {
   BaseOutbox,
+  type CorruptSlice,
   type OutboxOptions,
   type OutboxStorage,
   type SliceMeta,
@@ -21,7 +26,7 @@ import {
 } from "./outbox.js";
 
 /** The current layout of the database (see {@link IndexedDbOutboxSchema}). */
-export const INDEXEDDB_SCHEMA_VERSION = 2;
+export const INDEXEDDB_SCHEMA_VERSION = 3;
 /** The database name when none is given. */
 export const DEFAULT_INDEXEDDB_NAME = "atomscale-stream";
 /** How often, at most, `navigator.storage.estimate()` is refreshed after writes. */
@@ -37,11 +42,19 @@ export interface StoredPoints {
   units?: string | undefined;
 }
 
-/** Schema version 2 (current). */
+type CorruptKeyTuple = [dataId: string, channel: string, chunkIndex: number, version: number];
+
+/** A slice set aside as damaged: what the index knew of it, why, and whatever points were left. */
+export interface StoredCorruptSlice extends CorruptSlice {
+  leftPoints?: unknown;
+}
+
+/** Schema version 3 (current). */
 export interface IndexedDbOutboxSchema extends DBSchema {
   slices: { key: SliceKeyTuple; value: SliceMeta; indexes: { "by-dataId": string } };
   points: { key: SliceKeyTuple; value: StoredPoints };
   streams: { key: string; value: StreamState };
+  corrupt: { key: CorruptKeyTuple; value: StoredCorruptSlice };
 }
 
 /** Schema version 1 (the first layout): whole slices, points inline. Kept for the upgrade. */
@@ -159,10 +172,16 @@ async function migrate1to2(db: IDBPDatabase<unknown>, tx: UpgradeTx): Promise<vo
   }
 }
 
+/** Version 2 → 3: a store for slices set aside as damaged. */
+function migrate2to3(db: IDBPDatabase<unknown>): void {
+  db.createObjectStore("corrupt", { keyPath: ["dataId", "channel", "chunkIndex", "version"] });
+}
+
 function upgrade(db: IDBPDatabase<unknown>, oldVersion: number, tx: UpgradeTx): void {
   const steps = (async () => {
     if (oldVersion < 1) createVersion1(db);
     if (oldVersion < 2) await migrate1to2(db, tx);
+    if (oldVersion < 3) migrate2to3(db);
   })();
   // A step that fails aborts the whole upgrade: the database stays at its old version, data intact.
   steps.catch((error: unknown) => {
@@ -201,6 +220,9 @@ export async function createVersion1OutboxDatabase(
 type Db = IDBPDatabase<IndexedDbOutboxSchema>;
 const ALL_STORES: StoreNames<IndexedDbOutboxSchema>[] = ["slices", "points", "streams"];
 
+/** IndexedDB failures that may pass when tried again (the transaction, not the record, failed). Others are damage. */
+const DAMAGE_ERRORS = new Set(["DataError", "DataCloneError", "NotReadableError", "SyntaxError"]);
+
 /**
  * Pending slices in IndexedDB: they survive reloads, closed tabs and restarts of the browser.
  *
@@ -211,6 +233,8 @@ const ALL_STORES: StoreNames<IndexedDbOutboxSchema>[] = ["slices", "points", "st
 export class IndexedDbOutbox extends BaseOutbox {
   readonly kind = "indexeddb";
   readonly durable = true;
+  /** Tabs of one origin share the database: a record gone from it was acknowledged by another tab. */
+  protected override readonly sharedStore = true;
   /** The IndexedDB database name. */
   readonly name: string;
   protected readonly storage: OutboxStorage;
@@ -231,7 +255,9 @@ export class IndexedDbOutbox extends BaseOutbox {
       read: (meta) => this.#read(meta),
       delete: (metas) => this.#delete(metas),
       updateMeta: (meta) => this.#updateMeta(meta),
+      setAside: (slice) => this.#setAside(slice),
       writeStream: (state) => this.#writeStream(state),
+      deleteStreams: (dataIds) => this.#deleteStreams(dataIds),
       close: async () => {
         this.#closed = true;
         const db = this.#db;
@@ -296,14 +322,21 @@ export class IndexedDbOutbox extends BaseOutbox {
     connection.then((db) => db.close(), () => {});
   }
 
-  async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[] }> {
-    const tx = await this.#transaction(["slices", "streams"], "readonly");
-    const [slices, streams] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.done]);
+  async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[]; corrupt: CorruptSlice[] }> {
+    const tx = await this.#transaction(["slices", "streams", "corrupt"], "readonly");
+    const [slices, streams, corrupt] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.objectStore("corrupt").getAll(), tx.done]);
     this.#requestPersistence();
     await this.#estimate(true);
     // The index is kept in put order; versions grow with every put.
     slices.sort((a, b) => a.version - b.version);
-    return { slices, streams };
+    return { slices, streams, corrupt: corrupt.map(({ leftPoints: _l, ...c }) => c) };
+  }
+
+  /** Half of what this origin may still store (at least a weekend of 10 Hz × 16 channels when it has room). */
+  protected override async defaultCapacityBytes(): Promise<number | undefined> {
+    await this.#estimate(true);
+    const { usage, quota } = this.#info;
+    return quota === undefined ? undefined : capacityForFreeSpace(quota - (usage ?? 0), "indexeddb");
   }
 
   async #write(slices: StoredSlice[], streams: StreamState[]): Promise<void> {
@@ -327,13 +360,51 @@ export class IndexedDbOutbox extends BaseOutbox {
    * sharing the database wrote it); undefined when the store has none.
    */
   async #read(meta: SliceMeta): Promise<StoredSlice | undefined> {
-    const tx = await this.#transaction(["slices", "points"], "readonly");
-    const key = tuple(meta);
-    const [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
-    if (!points) return undefined;
+    let storedMeta: SliceMeta | undefined;
+    let points: StoredPoints | undefined;
+    try {
+      const tx = await this.#transaction(["slices", "points"], "readonly");
+      const key = tuple(meta);
+      [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
+    } catch (error) {
+      const name = (error as { name?: unknown } | null)?.name;
+      if (typeof name === "string" && DAMAGE_ERRORS.has(name)) {
+        throw new CorruptSliceError(meta, { reason: "unparsable", message: `IndexedDB could not read the record (${name}: ${(error as Error).message})`, at: Date.now() }, { cause: error });
+      }
+      throw new OutboxReadError(meta, { cause: error });
+    }
+    if (!points) {
+      if (!storedMeta) return undefined; // both gone: acknowledged (by another tab)
+      throw new CorruptSliceError(meta, { reason: "invalid", message: `the slice's record in IndexedDB "${this.name}" has no points`, at: Date.now() });
+    }
     const { version, timestamps, values, units } = points;
+    if (!Array.isArray(timestamps) || !Array.isArray(values) || timestamps.length !== values.length || !Number.isSafeInteger(version)) {
+      throw new CorruptSliceError(meta, { reason: "invalid", message: `the slice's points in IndexedDB "${this.name}" do not pair up`, at: Date.now() });
+    }
     const base = version === meta.version ? meta : storedMeta?.version === version ? storedMeta : { ...meta, version };
     return { ...base, version, timestamps, values, ...(units !== undefined ? { units } : {}) };
+  }
+
+  /** Move a damaged slice to the `corrupt` store, with whatever points were left, if it is still the version named. */
+  async #setAside(slice: CorruptSlice): Promise<string | undefined> {
+    const tx = await this.#transaction(["slices", "points", "corrupt"], "readwrite");
+    const key = tuple(slice);
+    const work = (async () => {
+      const [storedMeta, storedPoints] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key).catch(() => undefined)]);
+      const record: StoredCorruptSlice = { ...slice, ...(storedPoints !== undefined ? { leftPoints: storedPoints } : {}) };
+      await tx.objectStore("corrupt").put(record);
+      if (storedMeta?.version === slice.version) {
+        await tx.objectStore("slices").delete(key);
+        await tx.objectStore("points").delete(key);
+      }
+    })();
+    await Promise.all([work, tx.done]);
+    return `IndexedDB "${this.name}", store "corrupt"`;
+  }
+
+  async #deleteStreams(dataIds: string[]): Promise<void> {
+    const tx = await this.#transaction(["streams"], "readwrite");
+    await Promise.all([...dataIds.map((id) => tx.objectStore("streams").delete(id)), tx.done]);
   }
 
   /** Delete each key only if the stored version is the one named (checked inside the transaction). */
