@@ -160,7 +160,7 @@ export abstract class BaseOutbox {
     this.#prunedAt = now;
     const old: string[] = [];
     for (const st of this.#streams.values()) {
-      if (st.phase !== "finalized" || this.#index.ofStream(st.dataId).length > 0) continue;
+      if (st.phase !== "finalized" || this.#index.hasStream(st.dataId)) continue;
       if (now - st.updatedAt >= Math.max(this.pruneFinalizedAfterMs, minAgeMs)) old.push(st.dataId);
     }
     if (old.length === 0) return;

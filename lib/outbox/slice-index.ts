@@ -35,6 +35,8 @@ export class SliceIndex {
   #freeLanes: number[] = [];
   #laneOf = new Map<string, Map<string, Lane>>();
   #count = 0;
+  /** Slots below this are holes (acknowledged from the oldest end, as a backlog drains). */
+  #head = 0;
   #used = 0;
   #lane = new Uint32Array(64);
   #chunk = new Float64Array(64);
@@ -148,8 +150,10 @@ export class SliceIndex {
     lane!.slots.delete(key.chunkIndex);
     this.#dropLaneIfEmpty(lane!);
     this.#count--;
-    // Holes at the newest end go at once (newest-first scans start there); the rest by compaction.
+    // Holes at either end are skipped at once (scans start there); the rest go by compaction.
     while (this.#used > 0 && (this.#flags[this.#used - 1]! & LIVE) === 0) this.#used--;
+    while (this.#head < this.#used && (this.#flags[this.#head]! & LIVE) === 0) this.#head++;
+    if (this.#head >= this.#used) this.#head = this.#used = 0;
     this.#compact();
     return meta;
   }
@@ -198,6 +202,7 @@ export class SliceIndex {
     }
     this.#flags.fill(0, to, this.#used);
     this.#used = to;
+    this.#head = 0;
     this.#quarantined = quarantined;
     this.#epoch++;
     let size = this.#flags.length;
@@ -216,7 +221,7 @@ export class SliceIndex {
   /** Oldest put first. Stops if the index is compacted meanwhile (consume it before changing the outbox). */
   *oldestFirst(): Generator<SliceMeta> {
     const epoch = this.#epoch;
-    for (let slot = 0; slot < this.#used && epoch === this.#epoch; slot++) {
+    for (let slot = this.#head; slot < this.#used && epoch === this.#epoch; slot++) {
       if ((this.#flags[slot]! & LIVE) !== 0) yield this.#meta(slot);
     }
   }
@@ -224,7 +229,7 @@ export class SliceIndex {
   /** Newest put first. Stops if the index is compacted meanwhile. */
   *newestFirst(): Generator<SliceMeta> {
     const epoch = this.#epoch;
-    for (let slot = this.#used - 1; slot >= 0 && epoch === this.#epoch; slot--) {
+    for (let slot = this.#used - 1; slot >= this.#head && epoch === this.#epoch; slot--) {
       if (slot < this.#used && (this.#flags[slot]! & LIVE) !== 0) yield this.#meta(slot);
     }
   }
@@ -259,6 +264,11 @@ export class SliceIndex {
       if (max >= 0) out.set(lane.channel, max);
     }
     return out;
+  }
+
+  /** True when the stream has at least one slice here. */
+  hasStream(dataId: string): boolean {
+    return this.#laneOf.has(dataId);
   }
 
   /** Streams with at least one slice. */

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileOutbox, type FileSystem } from "../../lib/fs.js";
 import { CorruptSliceError, OutboxReadError } from "../../lib/outbox/errors.js";
-import type { NewSlice, OutboxEvent, SliceKey } from "../../lib/outbox/outbox.js";
-import { keyString } from "../../lib/types.js";
+import type { NewSlice, OutboxEvent } from "../../lib/outbox/outbox.js";
+import { keyString, type SliceKey } from "../../lib/types.js";
 
 const dataId = "5f0c8a52-3a1d-4e0b-9a57-0f1c2d3e4f50";
 const slice = (channel: string, chunkIndex: number, n = 100): NewSlice => ({
