@@ -4,7 +4,7 @@
  * bytes on the medium to the outbox's own estimate (16 bytes a point plus overhead) — and at least a
  * weekend of 10 Hz × 16 channels when the medium has room for it.
  */
-import { sliceBytes } from "./outbox.js";
+import { sliceBytes } from "./sizes.js";
 
 /** A weekend — Friday 18:00 to Monday 10:00, 64 hours — of 10 Hz × 16 channels, in slices of 100 points, as outbox bytes (≈ 634 MB). */
 export const WEEKEND_BYTES = Math.ceil((10 * 16 * 64 * 3600) / 100) * sliceBytes(100, "channel-name");

@@ -11,7 +11,11 @@
  */
 import { keyString, type SliceKey } from "../types.js";
 import { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
-import { SliceIndex, SliceIndexView } from "./slice-index.js";
+import { Ledger, type OutboxSummary } from "./ledger.js";
+import { resolveOutboxOptions } from "./options.js";
+import { sliceBytes } from "./sizes.js";
+import { SliceIndexView } from "./slice-index.js";
+import { prunableStreams, repairNextChunkIndex } from "./stream-states.js";
 import type {
   CorruptInfo,
   CorruptSlice,
@@ -28,32 +32,17 @@ import type {
 } from "./types.js";
 
 export type * from "./types.js";
+export type { OutboxSummary } from "./ledger.js";
 export { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
+export { SLICE_OVERHEAD_BYTES, sliceBytes } from "./sizes.js";
 
-export const SLICE_OVERHEAD_BYTES = 96;
-export const sliceBytes = (points: number, channel: string): number => points * 16 + channel.length * 2 + SLICE_OVERHEAD_BYTES;
-
-/** MemoryOutbox's capacity when none is given: it lives in the process's memory. */
-export const MEMORY_CAPACITY_BYTES = 64 * 1024 * 1024;
-/** How long a finalized stream's state is kept before it is pruned, when none is given: 7 days. */
-export const PRUNE_FINALIZED_AFTER_MS = 7 * 24 * 3600 * 1000;
+export { MEMORY_CAPACITY_BYTES, PRUNE_FINALIZED_AFTER_MS } from "./options.js";
 /** A stream finalized (or changed) this recently is never pruned: callers still read its state. */
 const PRUNE_GRACE_MS = 60_000;
 /** How often, at most, pruning runs in a long-lived process (it runs at every open too). */
 const PRUNE_INTERVAL_MS = 3600 * 1000;
 
 type Listener = (event: OutboxEvent) => void;
-
-/** What `summary()` says of one stream's slices, without making a record per slice. */
-export interface OutboxSummary {
-  pendingSlices: number;
-  pendingBytes: number;
-  pendingPoints: number;
-  quarantinedSlices: number;
-  corruptSlices: number;
-  /** createdAt of the oldest pending slice (ms epoch), if any. */
-  oldestPendingAt: number | undefined;
-}
 
 export abstract class BaseOutbox {
   abstract readonly kind: string;
@@ -68,19 +57,15 @@ export abstract class BaseOutbox {
   readonly pruneFinalizedAfterMs: number;
   #capacityBytes: number;
   readonly #capacityGiven: boolean;
-  readonly #index = new SliceIndex();
+  readonly #ledger = new Ledger();
+  readonly #index = this.#ledger.index;
   readonly #view = new SliceIndexView(this.#index);
   #streams = new Map<string, StreamState>();
   #corrupt = new Map<string, CorruptSlice>();
-  #usedBytes = 0;
   #version = 0;
   #droppedSlices = 0;
   #droppedPoints = 0;
   #listeners = new Set<Listener>();
-  /** Slices not quarantined, per stream, kept as the index changes (flush, finalize and progress ask often). */
-  #pending = new Map<string, number>();
-  /** Keys being sent right now: never evicted by "drop-oldest" (they may already be on the server). */
-  #sending = new Map<string, number>();
   #spaceWaiters: Array<() => void> = [];
   #ready: Promise<void> | undefined;
   #prunedAt = 0;
@@ -88,18 +73,11 @@ export abstract class BaseOutbox {
   #queue: Promise<unknown> = Promise.resolve();
 
   protected constructor(options: OutboxOptions = {}) {
-    const cap = options.capacityBytes ?? MEMORY_CAPACITY_BYTES;
-    if (!(cap > 0)) throw new RangeError(`capacityBytes must be > 0, got ${cap}.`);
-    const overflow = options.overflow ?? "wait";
-    if (!["wait", "drop-oldest", "error"].includes(overflow)) {
-      throw new RangeError(`overflow must be "wait", "drop-oldest" or "error", got ${JSON.stringify(overflow)}.`);
-    }
-    const prune = options.pruneFinalizedAfterMs ?? PRUNE_FINALIZED_AFTER_MS;
-    if (!(prune >= 0)) throw new RangeError(`pruneFinalizedAfterMs must be a number of milliseconds ≥ 0, got ${prune}.`);
-    this.#capacityBytes = cap;
-    this.#capacityGiven = options.capacityBytes !== undefined;
-    this.overflow = overflow;
-    this.pruneFinalizedAfterMs = prune;
+    const resolved = resolveOutboxOptions(options);
+    this.#capacityBytes = resolved.capacityBytes;
+    this.#capacityGiven = resolved.capacityGiven;
+    this.overflow = resolved.overflow;
+    this.pruneFinalizedAfterMs = resolved.pruneFinalizedAfterMs;
   }
 
   protected abstract readonly storage: OutboxStorage;
@@ -125,7 +103,7 @@ export abstract class BaseOutbox {
       for (const s of slices) {
         const prev = this.#index.get(s);
         if (prev && prev.version >= s.version) continue;
-        this.#indexAppend(s);
+        this.#ledger.append(s);
         this.#version = Math.max(this.#version, s.version);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
@@ -142,14 +120,7 @@ export abstract class BaseOutbox {
    * once — so it holds even after those slices are acked and deleted, in this process or the next.
    */
   async #repairNextChunkIndex(stored: SliceMeta[]): Promise<void> {
-    const repaired = new Map<string, StreamState>();
-    for (const s of stored) {
-      const st = repaired.get(s.dataId) ?? this.#streams.get(s.dataId);
-      if (st && (st.nextChunkIndex[s.channel] ?? 0) <= s.chunkIndex) {
-        repaired.set(s.dataId, { ...st, nextChunkIndex: { ...st.nextChunkIndex, [s.channel]: s.chunkIndex + 1 } });
-      }
-    }
-    for (const st of repaired.values()) {
+    for (const st of repairNextChunkIndex(this.#streams, stored)) {
       await this.storage.writeStream(st);
       this.#streams.set(st.dataId, st);
     }
@@ -158,11 +129,7 @@ export abstract class BaseOutbox {
   /** Remove finalized streams' state once `pruneFinalizedAfterMs` has passed (never one with slices left). */
   async #prune(now: number, minAgeMs = 0): Promise<void> {
     this.#prunedAt = now;
-    const old: string[] = [];
-    for (const st of this.#streams.values()) {
-      if (st.phase !== "finalized" || this.#index.hasStream(st.dataId)) continue;
-      if (now - st.updatedAt >= Math.max(this.pruneFinalizedAfterMs, minAgeMs)) old.push(st.dataId);
-    }
+    const old = prunableStreams(this.#streams.values(), (id) => this.#index.hasStream(id), now, Math.max(this.pruneFinalizedAfterMs, minAgeMs));
     if (old.length === 0) return;
     await this.storage.deleteStreams?.(old);
     for (const id of old) this.#streams.delete(id);
@@ -197,7 +164,7 @@ export abstract class BaseOutbox {
   }
 
   get usedBytes(): number {
-    return this.#usedBytes;
+    return this.#ledger.usedBytes;
   }
   get droppedSlices(): number {
     return this.#droppedSlices;
@@ -207,7 +174,8 @@ export abstract class BaseOutbox {
   }
   /** True when `bytes` more would not fit. */
   full(bytes = 0): boolean {
-    return this.#usedBytes + bytes > this.#capacityBytes && this.#usedBytes > 0;
+    const used = this.#ledger.usedBytes;
+    return used + bytes > this.#capacityBytes && used > 0;
   }
 
   /** Resolves when there is room for `bytes` more (immediately when the policy is not "wait"). */
@@ -244,31 +212,12 @@ export abstract class BaseOutbox {
 
   /** One stream's pending, quarantined and corrupt slices counted, without a record per slice. */
   summary(dataId: string): OutboxSummary {
-    const out: OutboxSummary = { pendingSlices: 0, pendingBytes: 0, pendingPoints: 0, quarantinedSlices: 0, corruptSlices: 0, oldestPendingAt: undefined };
-    for (const m of this.#index.ofStream(dataId)) {
-      if (m.quarantined) {
-        out.quarantinedSlices++;
-        continue;
-      }
-      out.pendingSlices++;
-      out.pendingBytes += m.bytes;
-      out.pendingPoints += m.points;
-      if (out.oldestPendingAt === undefined || m.createdAt < out.oldestPendingAt) out.oldestPendingAt = m.createdAt;
-    }
-    for (const c of this.#corrupt.values()) if (c.dataId === dataId) out.corruptSlices++;
-    return out;
-  }
-
-  #count(meta: SliceMeta, delta: 1 | -1): void {
-    if (meta.quarantined) return;
-    const n = (this.#pending.get(meta.dataId) ?? 0) + delta;
-    if (n > 0) this.#pending.set(meta.dataId, n);
-    else this.#pending.delete(meta.dataId);
+    return this.#ledger.summary(dataId, this.corruptSlices(dataId).length);
   }
 
   /** How many slices of this stream wait to be sent (quarantined ones excepted). O(1). */
   pendingCount(dataId: string): number {
-    return this.#pending.get(dataId) ?? 0;
+    return this.#ledger.pendingCount(dataId);
   }
 
   /** The live index, oldest put first, for the uploader's scans (read-only; entries are made as it is walked). */
@@ -288,35 +237,6 @@ export abstract class BaseOutbox {
 
   get(key: SliceKey): SliceMeta | undefined {
     return this.#index.get(key);
-  }
-
-  /** Index a slice as the newest put (a new key, or a key put again), with its accounting. */
-  #indexAppend(meta: SliceMeta): void {
-    const old = this.#index.append(meta);
-    if (old) {
-      this.#count(old, -1);
-      this.#usedBytes -= old.bytes;
-    }
-    this.#count(meta, 1);
-    this.#usedBytes += meta.bytes;
-  }
-
-  /** Take a key out of the index, with its accounting. */
-  #indexDelete(key: SliceKey): SliceMeta | undefined {
-    const meta = this.#index.delete(key);
-    if (meta) {
-      this.#count(meta, -1);
-      this.#usedBytes -= meta.bytes;
-    }
-    return meta;
-  }
-
-  /** Change a key's entry in place (quarantine, another writer's version), with its accounting. */
-  #indexReplace(current: SliceMeta, next: SliceMeta): void {
-    this.#index.replace(next);
-    this.#count(current, -1);
-    this.#count(next, 1);
-    this.#usedBytes += next.bytes - current.bytes;
   }
 
   /**
@@ -348,13 +268,13 @@ export abstract class BaseOutbox {
       for (const r of records) delta += r.bytes - (this.#index.get(r)?.bytes ?? 0);
       const dropped: SliceMeta[] = [];
       if (delta > 0 && this.full(delta)) {
-        if (this.overflow === "error") throw new OutboxFullError(this.#usedBytes, this.#capacityBytes, delta);
+        if (this.overflow === "error") throw new OutboxFullError(this.#ledger.usedBytes, this.#capacityBytes, delta);
         if (this.overflow === "drop-oldest") {
           const incoming = new Set(records.map(keyString));
-          let used = this.#usedBytes;
+          let used = this.#ledger.usedBytes;
           for (const meta of this.#index.oldestFirst()) {
             if (used + delta <= this.#capacityBytes) break;
-            if (incoming.has(keyString(meta)) || this.#sending.has(keyString(meta))) continue;
+            if (incoming.has(keyString(meta)) || this.#ledger.isSending(meta)) continue;
             dropped.push(meta);
             used -= meta.bytes;
           }
@@ -363,14 +283,14 @@ export abstract class BaseOutbox {
       if (dropped.length > 0) await this.storage.delete(dropped);
       await this.storage.write(records, streams);
       for (const d of dropped) {
-        this.#indexDelete(d);
+        this.#ledger.delete(d);
         this.#droppedSlices += 1;
         this.#droppedPoints += d.points;
       }
       const metas: SliceMeta[] = [];
       for (const r of records) {
         const { timestamps: _t, values: _v, units: _u, ...meta } = r;
-        this.#indexAppend(meta); // (re-)inserted: the index stays in put order
+        this.#ledger.append(meta); // (re-)inserted: the index stays in put order
         metas.push(meta);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
@@ -413,7 +333,7 @@ export abstract class BaseOutbox {
         const current = this.#index.get(key);
         if (current && current.version !== stored.version) {
           const { timestamps: _t, values: _v, units: _u, ...fresh } = stored;
-          this.#indexReplace(current, fresh);
+          this.#ledger.replace(current, fresh);
         }
       });
       return stored;
@@ -423,7 +343,7 @@ export abstract class BaseOutbox {
       if (current?.version !== meta.version) return false; // acknowledged or superseded while we read
       if (!this.sharedStore) return true;
       // Acknowledged by another writer sharing the store.
-      this.#indexDelete(key);
+      this.#ledger.delete(key);
       this.#released();
       return false;
     });
@@ -450,7 +370,7 @@ export abstract class BaseOutbox {
         // It could not even be moved aside: leave it pending and let the read be tried again.
         return new OutboxReadError(meta, { cause: error });
       }
-      this.#indexDelete(meta);
+      this.#ledger.delete(meta);
       this.#corrupt.set(`${keyString(slice)}\u0000${slice.version}`, slice);
       this.#released();
       this.#emit({ type: "corrupt", slices: [slice] });
@@ -469,12 +389,7 @@ export abstract class BaseOutbox {
 
   /** The uploader marks what it is sending, so that "drop-oldest" never evicts a slice on its way out. */
   markSending(metas: SliceMeta[], sending: boolean): void {
-    for (const m of metas) {
-      const k = keyString(m);
-      const n = (this.#sending.get(k) ?? 0) + (sending ? 1 : -1);
-      if (n > 0) this.#sending.set(k, n);
-      else this.#sending.delete(k);
-    }
+    this.#ledger.markSending(metas, sending);
   }
 
   /** Storage usage, quota and persistence where the platform reports them (browsers). */
@@ -500,7 +415,7 @@ export abstract class BaseOutbox {
       const gone = metas.filter((m): m is SliceMeta => m !== undefined);
       if (gone.length === 0) return metas.map(() => false);
       await this.storage.delete(gone);
-      for (const meta of gone) this.#indexDelete(meta);
+      for (const meta of gone) this.#ledger.delete(meta);
       this.#released();
       return metas.map((m) => m !== undefined);
     });
@@ -512,7 +427,7 @@ export abstract class BaseOutbox {
       const metas = keys.map((k) => this.#index.get(k)).filter((m): m is SliceMeta => m !== undefined);
       if (metas.length === 0) return [];
       await this.storage.delete(metas);
-      for (const m of metas) this.#indexDelete(m);
+      for (const m of metas) this.#ledger.delete(m);
       this.#released();
       return metas;
     });
@@ -525,7 +440,7 @@ export abstract class BaseOutbox {
       if (!meta || meta.version !== version) return undefined;
       const next = { ...meta, quarantined: info };
       await this.storage.updateMeta(next);
-      this.#indexReplace(meta, next);
+      this.#ledger.replace(meta, next);
       return next;
     });
   }
