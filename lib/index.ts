@@ -24,8 +24,12 @@ export type { ChunkStreamOptions } from "./streams/chunk-stream.js";
 export { UploadStream } from "./streams/upload-stream.js";
 export type { UploadStreamOptions } from "./streams/upload-stream.js";
 export { Chunker } from "./streams/chunker.js";
-export { BaseOutbox, OutboxFullError, sliceBytes } from "./outbox/outbox.js";
+export { BaseOutbox, CorruptSliceError, OutboxFullError, OutboxReadError, sliceBytes } from "./outbox/outbox.js";
 export type {
+  CorruptInfo,
+  CorruptSlice,
+  OutboxEvent,
+  OutboxSummary,
   OutboxOptions,
   OverflowPolicy,
   OutboxStorage,
