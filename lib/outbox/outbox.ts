@@ -67,6 +67,8 @@ export abstract class BaseOutbox {
   #droppedPoints = 0;
   #listeners = new Set<Listener>();
   #spaceWaiters: Array<() => void> = [];
+  /** True while writers wait for space (overflow "wait"), so "full" is told once per episode. */
+  #holding = false;
   #ready: Promise<void> | undefined;
   #prunedAt = 0;
   /** Serialises writes so the index and the store change in the same order. */
@@ -182,8 +184,14 @@ export abstract class BaseOutbox {
   async waitForSpace(bytes = 0): Promise<void> {
     await this.open();
     while (this.overflow === "wait" && this.full(bytes)) {
+      if (!this.#holding) {
+        // Once per episode: writers are held back until acknowledgements free space.
+        this.#holding = true;
+        this.#emit({ type: "full", usedBytes: this.#ledger.usedBytes, capacityBytes: this.#capacityBytes });
+      }
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }
+    this.#holding = false;
   }
 
   #released(): void {

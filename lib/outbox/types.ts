@@ -122,5 +122,7 @@ export interface DropRecord extends SliceKey {
 export type OutboxEvent =
   | { type: "drop"; dropped: DropRecord[] }
   | { type: "space" }
+  /** The outbox reached its capacity and writers wait (overflow "wait"); told once until they go on. */
+  | { type: "full"; usedBytes: number; capacityBytes: number }
   | { type: "change" }
   | { type: "corrupt"; slices: SliceMeta[] };

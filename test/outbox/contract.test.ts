@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { FileOutbox } from "../../lib/fs.js";
 import { MemoryOutbox } from "../../lib/index.js";
 import { capacityForFreeSpace, WEEKEND_BYTES } from "../../lib/outbox/capacity.js";
-import { MEMORY_CAPACITY_BYTES, type BaseOutbox, type NewSlice, type OutboxOptions, type SliceMeta, type StreamState } from "../../lib/outbox/outbox.js";
+import { MEMORY_CAPACITY_BYTES, sliceBytes, type BaseOutbox, type NewSlice, type OutboxOptions, type SliceMeta, type StreamState } from "../../lib/outbox/outbox.js";
 
 const dataId = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const slice = (channel: string, chunkIndex: number, n = 10, complete = true, id = dataId): NewSlice => ({
@@ -154,6 +154,41 @@ describe.each(kinds)("outbox contract: $name", (kind) => {
     expect(sized.capacityBytes).toBe(12345);
     await sized.close();
     expect(WEEKEND_BYTES).toBeGreaterThanOrEqual(10 * 16 * 64 * 3600 * 16); // 64 h of 160 points/s at 16 bytes a point
+  });
+
+  it("at capacity the overflow policy applies, visibly: writers wait (a \"full\" event), the oldest go (a \"drop\" event), or the write is refused", async () => {
+    const one = sliceBytes(10, "T");
+    const { outbox } = await kind.make({ capacityBytes: 3 * one });
+    const events: string[] = [];
+    outbox.on((e) => e.type !== "change" && events.push(e.type === "full" ? `full:${e.usedBytes}/${e.capacityBytes}` : e.type));
+    const metas = await outbox.put([slice("T", 0), slice("T", 1), slice("T", 2), slice("T", 3)]); // "wait" holds writers back before a put, not in it
+    expect(outbox.full()).toBe(true);
+    let waited = false;
+    const waiting = outbox.waitForSpace().then(() => (waited = true));
+    const second = outbox.waitForSpace();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waited).toBe(false);
+    expect(events).toEqual([`full:${4 * one}/${3 * one}`]); // once, however many writers wait
+    await outbox.ack(metas[0]!, metas[0]!.version);
+    await outbox.ack(metas[1]!, metas[1]!.version);
+    await Promise.all([waiting, second]);
+    expect(events.filter((e) => e.startsWith("full"))).toHaveLength(1);
+    await outbox.close();
+
+    const { outbox: dropping } = await kind.make({ capacityBytes: 3 * one, overflow: "drop-oldest" });
+    const dropped: number[] = [];
+    dropping.on((e) => e.type === "drop" && dropped.push(...e.dropped.map((d) => d.chunkIndex)));
+    for (let c = 0; c < 5; c++) await dropping.put([slice("T", c)]);
+    expect(dropped).toEqual([0, 1]);
+    expect(names(dropping.slices())).toEqual(["T#2", "T#3", "T#4"]);
+    expect(dropping.droppedSlices).toBe(2);
+    await dropping.close();
+
+    const { outbox: refusing } = await kind.make({ capacityBytes: 3 * one, overflow: "error" });
+    for (let c = 0; c < 3; c++) await refusing.put([slice("T", c)]);
+    await expect(refusing.put([slice("T", 3)])).rejects.toMatchObject({ code: "outbox_full", capacityBytes: 3 * one });
+    expect(refusing.slices()).toHaveLength(3);
+    await refusing.close();
   });
 
   it("prunes finalized streams' state after pruneFinalizedAfterMs, never one still holding slices or open", async () => {
