@@ -24,9 +24,9 @@ import { dirBytes, freePort, quick, ROOT, serve } from "./common.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** The figures, measured in a child process (`node --expose-gc bench/outage.mjs --child`). */
-export async function outageAndDrain() {
-  const child = spawn(process.execPath, ["--expose-gc", SELF, "--child", ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
+/** One measurement in a child process (`node --expose-gc [flags] bench/outage.mjs --child`). */
+async function measure(nodeFlags, args) {
+  const child = spawn(process.execPath, ["--expose-gc", ...nodeFlags, SELF, "--child", ...args, ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "pipe", "inherit"], env: process.env });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (s) => (out += s));
   const code = await new Promise((r) => child.once("exit", r));
@@ -34,13 +34,29 @@ export async function outageAndDrain() {
   return JSON.parse(out.trim().split("\n").at(-1));
 }
 
+/**
+ * The figures: once as Node runs by default, and once more (the outage only) with V8's young generation
+ * kept small (`--max-semi-space-size=2`): most of the RSS above the heap in use is that reserve, which
+ * V8 sizes from the allocation rate in the first seconds, whatever the outage's length.
+ */
+export async function outageAndDrain() {
+  const figures = await measure([], []);
+  const small = await measure(["--max-semi-space-size=2"], ["--outage-only"]);
+  const pick = (name) => small.find((f) => f.name === name);
+  return [
+    ...figures,
+    { ...pick("outage_rss_mb"), name: "outage_rss_mb_small_young_gen", note: `the same with node --max-semi-space-size=2: ${pick("outage_rss_mb").note}` },
+    { ...pick("outage_rss_growth_mb"), name: "outage_rss_growth_mb_small_young_gen", note: `the same with node --max-semi-space-size=2: ${pick("outage_rss_growth_mb").note}` },
+  ];
+}
+
 const mb = (bytes) => bytes / 2 ** 20;
 
 function memory() {
   globalThis.gc();
   globalThis.gc();
-  const { rss, heapUsed, heapTotal } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal };
+  const { rss, heapUsed, heapTotal, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, arrayBuffers };
 }
 
 async function child() {
@@ -93,6 +109,14 @@ async function child() {
   const atEnd = memory();
   const pendingSlices = streamer.stats(dataId).pendingSlices;
   const outboxBytes = await dirBytes(outboxDir);
+  const mem = { before, atEarly, atEnd, pendingSlices, early, seconds };
+  if (process.argv.includes("--outage-only")) {
+    await writer.abort().catch(() => {});
+    await streamer.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(outboxDir, { recursive: true, force: true });
+    return memoryFigures(mem);
+  }
 
   emu = await serve(["--port", String(port), "--data-dir", dataDir]);
   streamer.retryNow();
@@ -108,14 +132,20 @@ async function child() {
   await rm(dataDir, { recursive: true, force: true });
   await rm(outboxDir, { recursive: true, force: true });
   const note = `${seconds} s of readings at ${rate} Hz × ${channels} channels (${points.toLocaleString("en-US")} points, ${pendingSlices.toLocaleString("en-US")} slices pending) with the server down, written as fast as the outbox takes them`;
-  const perSlice = (atEnd.heapUsed - atEarly.heapUsed) / (pendingSlices * (1 - early / seconds));
   return [
     { name: "outage_accept_points_per_s", value: points / acceptSeconds, unit: "points/s", note: `into the FileOutbox (fsync per slice), ${note}` },
-    { name: "outage_rss_mb", value: mb(atEnd.rss), unit: "MiB", note: `process RSS after a full GC at the end of the outage (at its start, after ${warmupTicks / 10} s streaming in real time: ${mb(before.rss).toFixed(0)} MiB; after ${early} s: ${mb(atEarly.rss).toFixed(0)} MiB)` },
-    { name: "outage_rss_growth_mb", value: mb(atEnd.rss - atEarly.rss), unit: "MiB", note: `RSS after ${seconds} s − after ${early} s, same run (V8's heap reserve: ${mb(atEarly.heapTotal).toFixed(0)} → ${mb(atEnd.heapTotal).toFixed(0)} MiB)` },
-    { name: "outage_heap_per_slice_bytes", value: perSlice, unit: "bytes", note: `JS heap after GC per pending slice, between ${early} s and ${seconds} s (heap ${mb(atEarly.heapUsed).toFixed(1)} → ${mb(atEnd.heapUsed).toFixed(1)} MiB)` },
+    ...memoryFigures(mem),
     { name: "outage_outbox_mb", value: mb(outboxBytes), unit: "MiB", note: "bytes on disk in the outbox directory" },
     { name: "drain_points_per_s", value: points / drainSeconds, unit: "points/s", note: "server back (emulator on PGlite, own process): outbox to acked" },
+  ];
+}
+
+function memoryFigures({ before, atEarly, atEnd, pendingSlices, early, seconds }) {
+  const perSlice = (atEnd.heapUsed + atEnd.arrayBuffers - atEarly.heapUsed - atEarly.arrayBuffers) / (pendingSlices * (1 - early / seconds));
+  return [
+    { name: "outage_rss_mb", value: mb(atEnd.rss), unit: "MiB", note: `process RSS after a full GC at the end of the outage (at its start, after 30 s streaming in real time: ${mb(before.rss).toFixed(0)} MiB; after ${early} s: ${mb(atEarly.rss).toFixed(0)} MiB)` },
+    { name: "outage_rss_growth_mb", value: mb(atEnd.rss - atEarly.rss), unit: "MiB", note: `RSS after ${seconds} s − after ${early} s, same run (V8's heap reserve: ${mb(atEarly.heapTotal).toFixed(0)} → ${mb(atEnd.heapTotal).toFixed(0)} MiB)` },
+    { name: "outage_memory_per_slice_bytes", value: perSlice, unit: "bytes", note: `JS heap + array buffers after GC per pending slice, between ${early} s and ${seconds} s (heap ${mb(atEarly.heapUsed).toFixed(1)} → ${mb(atEnd.heapUsed).toFixed(1)} MiB, array buffers ${mb(atEarly.arrayBuffers).toFixed(1)} → ${mb(atEnd.arrayBuffers).toFixed(1)} MiB)` },
   ];
 }
 
