@@ -59,8 +59,7 @@ export class FileOutbox extends BaseOutbox {
       let keptAt: string | undefined;
       if (path !== undefined) {
         keptAt = `${path}.corrupt`;
-        const taken = new Set(await fs.readdir(slicesDir).catch(() => [] as string[]));
-        if (taken.has(keptAt.slice(slicesDir.length + 1))) keptAt = `${path}.${slice.version}.corrupt`;
+        if (await exists(fs, keptAt)) keptAt = `${path}.${slice.version}.corrupt`;
         await fs.rename(path, keptAt);
         this.corruptFiles.push(keptAt);
       }
@@ -76,7 +75,7 @@ export class FileOutbox extends BaseOutbox {
         lock = await acquireLockFile(dir, "outbox.lock", (pid) => `The outbox directory ${dir} is in use by another process (pid ${pid}). Stop it, or use another directory.`);
         const slices: SliceMeta[] = [];
         const corrupt: CorruptSlice[] = [];
-        for (const { data } of await this.#readAll(corruptDir, async () => undefined)) corrupt.push(data as CorruptSlice);
+        await this.#readAll(corruptDir, (data) => void corrupt.push(data as CorruptSlice), async () => undefined);
         const damaged = async (path: string, text: string | undefined, reason: CorruptSlice["corrupt"]["reason"], message: string) => {
           const key = text === undefined ? undefined : salvageKey(text);
           if (!key) return undefined; // nothing tells whose it was: only the file is kept aside
@@ -85,12 +84,18 @@ export class FileOutbox extends BaseOutbox {
           corrupt.push(slice);
           return true;
         };
-        for (const { data } of await this.#readAll(slicesDir, damaged)) {
-          const { timestamps: _t, values: _v, units: _u, ...meta } = data as StoredSlice;
-          slices.push(meta);
-        }
+        // Only the metadata is kept: the points stay on disk, whatever the length of the outage.
+        await this.#readAll(
+          slicesDir,
+          (data) => {
+            const { timestamps: _t, values: _v, units: _u, ...meta } = data as StoredSlice;
+            slices.push(meta);
+          },
+          damaged,
+        );
         slices.sort((a, b) => a.version - b.version);
-        const streams = (await this.#readAll(streamsDir, async () => undefined)).map((f) => f.data as StreamState);
+        const streams: StreamState[] = [];
+        await this.#readAll(streamsDir, (data) => void streams.push(data as StreamState), async () => undefined);
         return { slices, streams, corrupt };
       },
       write: async (records, streams) => {
@@ -159,34 +164,44 @@ export class FileOutbox extends BaseOutbox {
   }
 
   /**
-   * Every valid record in a directory; leftover temporary files are removed. A damaged one is handed
-   * to `damaged` (which sets it aside by key when it can tell the key); otherwise it is renamed
-   * `*.corrupt` and listed in `corruptFiles`.
+   * Hand every valid record in a directory to `take`, a few files at a time; leftover temporary files
+   * are removed. A damaged one is handed to `damaged` (which sets it aside by key when it can tell the
+   * key); otherwise it is renamed `*.corrupt` and listed in `corruptFiles`.
    */
   async #readAll(
     dirPath: string,
+    take: (data: unknown) => void,
     damaged: (path: string, text: string | undefined, reason: CorruptSlice["corrupt"]["reason"], message: string) => Promise<true | undefined>,
-  ): Promise<Array<{ name: string; data: unknown }>> {
+  ): Promise<void> {
     const fs = this.#fs;
-    const out: Array<{ name: string; data: unknown }> = [];
-    for (const name of await fs.readdir(dirPath)) {
+    const names = await fs.readdir(dirPath);
+    const one = async (name: string): Promise<void> => {
       const path = join(dirPath, name);
       if (name.includes(".tmp-")) {
         await fs.rm(path, { force: true }); // a write that never completed: its slice was never acknowledged to anyone
-        continue;
+        return;
       }
-      if (!name.endsWith(".json")) continue;
+      if (!name.endsWith(".json")) return;
       const text = await fs.readFile(path, "utf8"); // a failure here (EMFILE …) fails the open: nothing is dropped
       const decoded = decode(text, path);
-      if (decoded.ok) {
-        out.push({ name, data: decoded.data });
-        continue;
-      }
-      if (await damaged(path, text, decoded.reason, decoded.message)) continue;
+      if (decoded.ok) return take(decoded.data);
+      if (await damaged(path, text, decoded.reason, decoded.message)) return;
       await fs.rename(path, `${path}.corrupt`).catch(() => {});
       this.corruptFiles.push(`${path}.corrupt`);
-    }
-    return out;
+    };
+    for (let i = 0; i < names.length; i += LOAD_BATCH) await Promise.all(names.slice(i, i + LOAD_BATCH).map(one));
+  }
+}
+
+/** Files read at once at start-up (well under any file-descriptor limit). */
+const LOAD_BATCH = 16;
+
+async function exists(fs: FileSystem, path: string): Promise<boolean> {
+  try {
+    await (await fs.open(path, "r")).close();
+    return true;
+  } catch {
+    return false;
   }
 }
 
