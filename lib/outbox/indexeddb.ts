@@ -11,10 +11,23 @@
  * Tabs of one origin may share a database: sends are claimed with Web Locks (`lockForSend`), deletes
  * and quarantines apply only to the version they name, and a read returns whatever version is stored.
  */
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { keyString, type SliceKey } from "../types.js";
 import { capacityForFreeSpace } from "./capacity.js";
 import { CorruptSliceError, OutboxReadError } from "./errors.js";
+import {
+  INDEXEDDB_SCHEMA_VERSION,
+  metaOf,
+  pointsOf,
+  requireIndexedDb,
+  tuple,
+  upgrade,
+  type IndexedDbOutboxSchema,
+  type StoredCorruptSlice,
+  type StoredPoints,
+  type UpgradeTx,
+} from "./indexeddb-schema.js";
+import { isQuotaError, OutboxQuotaError } from "./outbox-quota-error.js";
 import {
   BaseOutbox,
   type CorruptSlice,
@@ -25,196 +38,19 @@ import {
   type StreamState,
 } from "./outbox.js";
 
-/** The current layout of the database (see {@link IndexedDbOutboxSchema}). */
-export const INDEXEDDB_SCHEMA_VERSION = 3;
+export { INDEXEDDB_SCHEMA_VERSION, createVersion1OutboxDatabase } from "./indexeddb-schema.js";
+export type { IndexedDbOutboxSchema, StoredCorruptSlice, StoredPoints } from "./indexeddb-schema.js";
+export { OutboxQuotaError } from "./outbox-quota-error.js";
+export type { OutboxQuotaDetails } from "./outbox-quota-error.js";
+
 /** The database name when none is given. */
 export const DEFAULT_INDEXEDDB_NAME = "atomscale-stream";
 /** How often, at most, `navigator.storage.estimate()` is refreshed after writes. */
 const ESTIMATE_INTERVAL_MS = 5_000;
 
-type SliceKeyTuple = [dataId: string, channel: string, chunkIndex: number];
-
-/** A slice's points, stored apart from its metadata (schema version 2). */
-export interface StoredPoints {
-  version: number;
-  timestamps: number[];
-  values: number[];
-  units?: string | undefined;
-}
-
-type CorruptKeyTuple = [dataId: string, channel: string, chunkIndex: number, version: number];
-
-/** A slice set aside as damaged: what the index knew of it, why, and whatever points were left. */
-export interface StoredCorruptSlice extends CorruptSlice {
-  leftPoints?: unknown;
-}
-
-/** Schema version 3 (current). */
-export interface IndexedDbOutboxSchema extends DBSchema {
-  slices: { key: SliceKeyTuple; value: SliceMeta; indexes: { "by-dataId": string } };
-  points: { key: SliceKeyTuple; value: StoredPoints };
-  streams: { key: string; value: StreamState };
-  corrupt: { key: CorruptKeyTuple; value: StoredCorruptSlice };
-}
-
-/** Schema version 1 (the first layout): whole slices, points inline. Kept for the upgrade. */
-interface IndexedDbOutboxSchemaV1 extends DBSchema {
-  slices: { key: SliceKeyTuple; value: StoredSlice };
-  streams: { key: string; value: StreamState };
-}
-
 export interface IndexedDbOutboxOptions extends OutboxOptions {
   /** The IndexedDB database name; tabs using the same name share the pending slices. @default "atomscale-stream" */
   name?: string;
-}
-
-/** What an {@link OutboxQuotaError} reports. */
-export interface OutboxQuotaDetails {
-  /** The slices the refused write carried (none were stored). */
-  refused: SliceKey[];
-  refusedPoints: number;
-  /** Slices pending in the outbox before this write: all kept. */
-  pendingSlices: number;
-  pendingBytes: number;
-  /** This origin's storage usage and quota as the browser last reported them, in bytes. */
-  usage?: number | undefined;
-  quota?: number | undefined;
-}
-
-/**
- * The browser's storage for this site is full: the write was refused and nothing of it was stored.
- * What the outbox held before is untouched. `cause` is the browser's QuotaExceededError.
- */
-export class OutboxQuotaError extends Error {
-  override readonly name = "OutboxQuotaError";
-  readonly code = "outbox_quota";
-  readonly refused: SliceKey[];
-  readonly pendingSlices: number;
-  readonly usage: number | undefined;
-  readonly quota: number | undefined;
-
-  constructor(details: OutboxQuotaDetails, options: { cause: unknown }) {
-    const { refused, refusedPoints, pendingSlices, pendingBytes, usage, quota } = details;
-    const streams = [...new Set(refused.map((k) => k.dataId))].join(", ");
-    const used = usage !== undefined && quota !== undefined ? ` (it last reported ${usage} of ${quota} bytes in use)` : "";
-    const what =
-      refused.length > 0
-        ? `${refused.length} slice(s) (${refusedPoints} points) of stream(s) ${streams} could not be stored, so they were not accepted`
-        : "a stream's state could not be stored";
-    super(
-      `The browser's storage for this site is full${used}: ${what}. The ${pendingSlices} slice(s) already pending ` +
-        `(about ${pendingBytes} bytes) are kept and upload when the server is reachable. To go on: let the pending data upload, ` +
-        `free this site's storage (other databases, caches), or lower capacityBytes so the outbox holds writers back before the ` +
-        `browser's quota is reached; then write the refused readings again.`,
-      options,
-    );
-    this.refused = refused;
-    this.pendingSlices = pendingSlices;
-    this.usage = usage;
-    this.quota = quota;
-  }
-}
-
-const tuple = (k: SliceKey): SliceKeyTuple => [k.dataId, k.channel, k.chunkIndex];
-
-function metaOf(s: StoredSlice): SliceMeta {
-  const { timestamps: _t, values: _v, units: _u, ...meta } = s;
-  return meta;
-}
-
-function pointsOf(s: StoredSlice): StoredPoints {
-  return { version: s.version, timestamps: s.timestamps, values: s.values, ...(s.units !== undefined ? { units: s.units } : {}) };
-}
-
-function requireIndexedDb(who: string): IDBFactory {
-  if (typeof indexedDB === "undefined") {
-    throw new Error(
-      `${who} needs IndexedDB, which this runtime does not have (it is a browser API). ` +
-        `Use it in a browser page or worker; elsewhere use MemoryOutbox, or FileOutbox from "atomscale-stream/fs" under Node and Deno.`,
-    );
-  }
-  return indexedDB;
-}
-
-/** True when an error (or what it wraps) is the browser's quota refusal. */
-function isQuotaError(error: unknown): boolean {
-  for (let e = error, depth = 0; e && depth < 4; depth++) {
-    if (typeof e !== "object") return false;
-    const { name, code } = e as { name?: unknown; code?: unknown };
-    if (name === "QuotaExceededError" || (e instanceof DOMException && code === 22)) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-// ---- schema steps: each upgrade runs every step from the stored version up, inside one transaction ----
-
-type UpgradeTx = IDBPTransaction<unknown, string[], "versionchange">;
-
-/** Version 1: whole slices keyed by [dataId, channel, chunkIndex]; streams keyed by dataId. */
-function createVersion1(db: IDBPDatabase<unknown>): void {
-  db.createObjectStore("slices", { keyPath: ["dataId", "channel", "chunkIndex"] });
-  db.createObjectStore("streams", { keyPath: "dataId" });
-}
-
-/** Version 1 → 2: points move to their own store, `slices` keeps the metadata; nothing is dropped. */
-async function migrate1to2(db: IDBPDatabase<unknown>, tx: UpgradeTx): Promise<void> {
-  const slices = tx.objectStore("slices");
-  slices.createIndex("by-dataId", "dataId");
-  const points = db.createObjectStore("points");
-  for (let cursor = await slices.openCursor(); cursor; cursor = await cursor.continue()) {
-    const record = cursor.value as Partial<StoredSlice> & SliceMeta;
-    if (Array.isArray(record.timestamps) && Array.isArray(record.values)) {
-      const whole = record as StoredSlice;
-      await points.put(pointsOf(whole), cursor.primaryKey);
-      await cursor.update(metaOf(whole));
-    }
-  }
-}
-
-/** Version 2 → 3: a store for slices set aside as damaged. */
-function migrate2to3(db: IDBPDatabase<unknown>): void {
-  db.createObjectStore("corrupt", { keyPath: ["dataId", "channel", "chunkIndex", "version"] });
-}
-
-function upgrade(db: IDBPDatabase<unknown>, oldVersion: number, tx: UpgradeTx): void {
-  const steps = (async () => {
-    if (oldVersion < 1) createVersion1(db);
-    if (oldVersion < 2) await migrate1to2(db, tx);
-    if (oldVersion < 3) migrate2to3(db);
-  })();
-  // A step that fails aborts the whole upgrade: the database stays at its old version, data intact.
-  steps.catch((error: unknown) => {
-    console.error("atomscale-stream: IndexedDB outbox upgrade failed; the database is left as it was.", error);
-    try {
-      tx.abort();
-    } catch {
-      /* already finished */
-    }
-  });
-}
-
-/**
- * Create (or fill) a database in the version-1 layout with the given slices and streams, then close it:
- * for tests of the upgrade to the current layout. Fails if the database exists at a later version.
- */
-export async function createVersion1OutboxDatabase(
-  name: string,
-  contents: { slices?: StoredSlice[]; streams?: StreamState[] } = {},
-): Promise<void> {
-  requireIndexedDb("createVersion1OutboxDatabase");
-  const db = await openDB<IndexedDbOutboxSchemaV1>(name, 1, {
-    upgrade: (database) => createVersion1(database as IDBPDatabase<unknown>),
-  });
-  try {
-    const tx = db.transaction(["slices", "streams"], "readwrite", { durability: "strict" });
-    const writes: Promise<unknown>[] = [];
-    for (const s of contents.slices ?? []) writes.push(tx.objectStore("slices").put(s));
-    for (const st of contents.streams ?? []) writes.push(tx.objectStore("streams").put(st));
-    await Promise.all([...writes, tx.done]);
-  } finally {
-    db.close();
-  }
 }
 
 type Db = IDBPDatabase<IndexedDbOutboxSchema>;
