@@ -256,15 +256,18 @@ export abstract class BaseOutbox {
     return this.#serial(async () => {
       await this.open();
       const now = Date.now();
+      let delta = 0;
       const records: StoredSlice[] = slices.map((s) => {
         const prev = this.#index.get(s);
+        const bytes = sliceBytes(s.values.length, s.channel);
+        delta += bytes - (prev?.bytes ?? 0);
         return {
           dataId: s.dataId,
           channel: s.channel,
           chunkIndex: s.chunkIndex,
           version: this.#nextVersion(),
           points: s.values.length,
-          bytes: sliceBytes(s.values.length, s.channel),
+          bytes,
           complete: s.complete,
           createdAt: prev?.createdAt ?? now,
           timestamps: s.timestamps,
@@ -272,8 +275,6 @@ export abstract class BaseOutbox {
           ...(s.units !== undefined ? { units: s.units } : {}),
         };
       });
-      let delta = 0;
-      for (const r of records) delta += r.bytes - (this.#index.get(r)?.bytes ?? 0);
       const dropped: SliceMeta[] = [];
       if (delta > 0 && this.full(delta)) {
         if (this.overflow === "error") throw new OutboxFullError(this.#ledger.usedBytes, this.#capacityBytes, delta);
