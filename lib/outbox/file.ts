@@ -8,6 +8,7 @@
  * after the stream is finalized), `corrupt/<key hash>-<version>.json` (what is known of a slice found
  * damaged; its damaged file stays beside the others as `slices/<key hash>.json.corrupt`).
  */
+import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { acquireLockFile } from "../node/lock-file.js";
 import { keyString } from "../types.js";
@@ -63,7 +64,9 @@ export class FileOutbox extends BaseOutbox {
         await fs.rename(path, keptAt);
         this.corruptFiles.push(keptAt);
       }
-      await writeAtomically(fs, join(corruptDir, `${keyHash(slice)}-${slice.version}.json`), { ...slice, corrupt: { ...slice.corrupt, keptAt } }, true);
+      // The version is unknown (0) for a file too damaged to tell it: a random tail keeps two such apart.
+      const record = `${keyHash(slice)}-${slice.version}${slice.version === 0 ? `-${randomBytes(4).toString("hex")}` : ""}.json`;
+      await writeAtomically(fs, join(corruptDir, record), { ...slice, corrupt: { ...slice.corrupt, keptAt } }, true);
       return keptAt;
     };
 

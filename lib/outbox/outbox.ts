@@ -109,7 +109,7 @@ export abstract class BaseOutbox {
         this.#version = Math.max(this.#version, s.version);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
-      for (const c of corrupt) this.#corrupt.set(`${keyString(c)}\u0000${c.version}`, c);
+      for (const c of corrupt) this.#corrupt.set(`${keyString(c)}\u0000${c.version}\u0000${c.corrupt?.keptAt ?? ""}`, c);
       await this.#repairNextChunkIndex([...slices, ...corrupt]);
       await this.#prune(Date.now());
       if (corrupt.length > 0) this.#emit({ type: "corrupt", slices: corrupt });
@@ -380,7 +380,7 @@ export abstract class BaseOutbox {
         return new OutboxReadError(meta, { cause: error });
       }
       this.#ledger.delete(meta);
-      this.#corrupt.set(`${keyString(slice)}\u0000${slice.version}`, slice);
+      this.#corrupt.set(`${keyString(slice)}\u0000${slice.version}\u0000${slice.corrupt.keptAt ?? ""}`, slice);
       this.#released();
       this.#emit({ type: "corrupt", slices: [slice] });
       this.#emit({ type: "change" });
