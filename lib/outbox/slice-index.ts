@@ -4,10 +4,11 @@
  * (stream-and-channel "lane" id, chunk index, version, createdAt, points, bytes, flags); a key put
  * again takes a new slot and its old one becomes a hole. Slot order is put order, so oldest-first and
  * newest-first scans walk the arrays; holes are squeezed out when they outnumber the live slots.
- * Keys are found through one small map per lane (chunk index → slot). `SliceMeta` objects are made on
- * demand and not kept.
+ * Keys are found through each lane's chunk index → slot table (chunk-slots.ts: 4 bytes a chunk for a
+ * contiguous run). `SliceMeta` objects are made on demand and not kept.
  */
 import { keyString, type SliceKey } from "../types.js";
+import { ChunkSlots } from "./chunk-slots.js";
 import type { QuarantineInfo, SliceMeta } from "./types.js";
 
 const LIVE = 1;
@@ -18,7 +19,7 @@ interface Lane {
   readonly dataId: string;
   readonly channel: string;
   /** chunk index → slot */
-  readonly slots: Map<number, number>;
+  readonly slots: ChunkSlots;
 }
 
 /** Parse a `keyString` back into its key (channel names never hold NUL: they are refused up front). */
@@ -61,7 +62,7 @@ export class SliceIndex {
     if (lane || !create) return lane;
     if (!byChannel) this.#laneOf.set(dataId, (byChannel = new Map()));
     const id = this.#freeLanes.pop() ?? this.#lanes.length;
-    lane = { id, dataId, channel, slots: new Map() };
+    lane = { id, dataId, channel, slots: new ChunkSlots() };
     this.#lanes[id] = lane;
     byChannel.set(channel, lane);
     return lane;
@@ -276,9 +277,11 @@ export class SliceIndex {
     return [...this.#laneOf.keys()];
   }
 
-  /** Bytes this index holds in its arrays and maps (an estimate, for the README's figures). */
+  /** Bytes this index holds in its arrays and lane tables (an estimate). */
   get footprintBytes(): number {
-    return this.#flags.length * 37 + this.#count * 28;
+    let lanes = 0;
+    for (const lane of this.#lanes) if (lane) lanes += 120 + lane.slots.denseBytes;
+    return this.#flags.length * 37 + lanes;
   }
 }
 
