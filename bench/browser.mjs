@@ -5,6 +5,11 @@
  * with an IndexedDbOutbox, readings in → acknowledged by the emulator (`serve --memory`, its own
  * process). The same run with a MemoryOutbox in the same page takes turns with it, so the cost of
  * IndexedDB shows as a ratio.
+ *
+ * Then an outage in the same page: 1 kHz × 8 channels into an IndexedDbOutbox with the server
+ * unreachable, written as fast as the outbox takes them; the page's JS heap after a full GC (through
+ * the DevTools protocol) after a tenth of the outage and at its end (full: 60 s and 600 s of readings;
+ * --quick: 6 s and 60 s).
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -52,6 +57,61 @@ async function pageRound({ url, apiKey, total, outbox, bundle, round }) {
   return total / seconds;
 }
 
+/** Runs in the page: write ticks [from, to) of 100 readings × 8 channels into an outage (set up on first call). */
+async function pageOutage({ bundle, from, to, name }) {
+  const A = await import(bundle);
+  const T0 = 1_764_000_000;
+  if (!window.__outage) {
+    const outbox = new A.IndexedDbOutbox({ name });
+    // Port 9 (discard) answers nothing here: every request fails at once, as in a network outage.
+    const streamer = new A.TimeseriesStreamer({ apiKey: "outage", endpoint: "http://127.0.0.1:9", pointsPerChunk: 100, outbox, retry: { baseDelayMs: 500, maxDelayMs: 30_000 } });
+    const dataId = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    const writer = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
+    window.__outage = { outbox, streamer, dataId, writer };
+  }
+  const { writer, streamer, dataId } = window.__outage;
+  for (let tick = from; tick < to; tick++) {
+    const batch = [];
+    for (let i = tick * 100; i < (tick + 1) * 100; i++) for (let c = 0; c < 8; c++) batch.push({ channel: `ch${c}`, t: T0 + i / 1000, value: c * 1e6 + i });
+    await writer.write(batch);
+  }
+  return streamer.stats(dataId).pendingSlices;
+}
+
+async function pageOutageEnd() {
+  const { outbox, streamer, writer } = window.__outage;
+  await writer.abort().catch(() => {});
+  await streamer.close();
+  await new Promise((r) => ((indexedDB.deleteDatabase(outbox.name).onsuccess = r), setTimeout(r, 5000)));
+  window.__outage = undefined;
+}
+
+/** The JS heap of an IndexedDbOutbox page through an outage (see the header). */
+async function outageHeap(page, cdp) {
+  const seconds = quick ? 60 : 600;
+  const early = seconds / 10;
+  const heap = async () => {
+    await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("HeapProfiler.collectGarbage");
+    return (await cdp.send("Runtime.getHeapUsage")).usedSize;
+  };
+  const name = `bench-outage-${Math.random().toString(36).slice(2)}`;
+  const started = performance.now();
+  await page.evaluate(pageOutage, { bundle: BUNDLE_PATH, from: 0, to: early * 10, name });
+  const atEarly = await heap();
+  let pending = 0;
+  for (let from = early * 10; from < seconds * 10; from += 600) pending = await page.evaluate(pageOutage, { bundle: BUNDLE_PATH, from, to: Math.min(seconds * 10, from + 600), name });
+  const atEnd = await heap();
+  const wall = (performance.now() - started) / 1000;
+  await page.evaluate(pageOutageEnd);
+  const mb = (b) => b / 2 ** 20;
+  const note = `Chromium, IndexedDbOutbox, ${seconds} s of readings at 1 kHz × 8 channels with the server unreachable (${pending.toLocaleString("en-US")} slices pending), written as fast as the outbox takes them (${wall.toFixed(0)} s)`;
+  return [
+    { name: "browser_outage_heap_mb", value: mb(atEnd), unit: "MiB", note: `page JS heap after GC at the end; ${note}` },
+    { name: "browser_outage_heap_growth_mb", value: mb(atEnd - atEarly), unit: "MiB", note: `that − the same after ${early} s (${mb(atEarly).toFixed(1)} MiB)` },
+  ];
+}
+
 export async function browserEndToEnd() {
   if (!existsSync(CHROMIUM)) {
     const note = `not measured: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH)`;
@@ -78,7 +138,9 @@ export async function browserEndToEnd() {
       memory.push(await run("memory", r));
     }
     const note = `8 channels, ${total.toLocaleString("en-US")} points, batches of 800 one per task, against the emulator (PGlite in memory, own process); median of ${rounds} rounds`;
+    const outage = await outageHeap(page, await page.context().newCDPSession(page));
     return [
+      ...outage,
       { name: "browser_e2e_points_per_s", value: median(idb), unit: "points/s", note: `Chromium, IndexedDbOutbox: readings in → acked; ${note}` },
       { name: "browser_idb_vs_memory", value: median(idb) / median(memory), unit: "ratio", note: `IndexedDbOutbox ÷ MemoryOutbox in the same page, same emulator (${Math.round(median(memory)).toLocaleString("en-US")} points/s)` },
     ];

@@ -4,23 +4,22 @@
  * on one machine, never wall-clock limits. Prints a table and writes bench/results.json.
  *
  *   chunk_stream  ChunkStream vs a plain loop (here)
- *   outage        a FileOutbox through an outage, then the drain (here)
+ *   outage        a FileOutbox through an outage, then the drain (outage.mjs, in a process of its own)
  *   e2e           end to end vs influxdb-client and a bare fetch loop, against bench/sink.mjs (e2e.mjs)
  *   latency       acquisition → acknowledgement at 10 Hz × 8 channels (latency.mjs)
  *   emulator      slices/s the emulator stores, and per CPU-second of its process, PGlite and PostgreSQL (emulator.mjs)
- *   browser       end to end in Chromium with an IndexedDbOutbox (browser.mjs)
+ *   browser       end to end in Chromium with an IndexedDbOutbox, and its JS heap through an outage (browser.mjs)
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ChunkStream, TimeseriesStreamer } from "../dist/index.js";
-import { FileOutbox } from "../dist/fs.js";
+import { ChunkStream } from "../dist/index.js";
 import { browserEndToEnd } from "./browser.mjs";
-import { dirBytes, freePort, makeBatches, median, quick, serve, time } from "./common.mjs";
+import { makeBatches, median, quick, time } from "./common.mjs";
 import { endToEnd } from "./e2e.mjs";
 import { emulatorThroughput } from "./emulator.mjs";
 import { latency } from "./latency.mjs";
+import { outageAndDrain } from "./outage.mjs";
 
 /** The baseline: the same readings copied into per-channel Float64Arrays of pointsPerChunk. */
 function plainLoop(batches, ppc) {
@@ -74,56 +73,6 @@ async function chunkStreamVsLoop() {
     { name: "chunk_stream_points_per_s", value: median(ours), unit: "points/s", note: "ChunkStream, 8 channels, batches of 800 readings, pointsPerChunk 100" },
     { name: "plain_loop_points_per_s", value: median(loop), unit: "points/s", note: "the same readings copied into Float64Arrays" },
     { name: "chunk_stream_vs_loop", value: median(ours) / median(loop), unit: "ratio", note: "ours ÷ plain loop (higher is better; 1 = as fast)" },
-  ];
-}
-
-/** 1 kHz × 8 channels with the server down, into a FileOutbox; then the server returns and the outbox drains. */
-async function outageAndDrain() {
-  const seconds = quick ? 30 : 180;
-  const rate = 1000;
-  const channels = 8;
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(os.tmpdir(), "bench-emu-"));
-  const outboxDir = await mkdtemp(join(os.tmpdir(), "bench-outbox-"));
-  let emu = await serve(["--port", String(port), "--data-dir", dataDir]);
-  const endpoint = emu.url;
-  const init = await fetch(`${endpoint}/metrology/stream/initialize`, { method: "POST", headers: { "X-API-KEY": emu.apiKey, "Content-Type": "application/json" }, body: JSON.stringify({ points_per_chunk: 100, stream_name: "bench outage" }) });
-  const { data_id: dataId } = await init.json();
-  await emu.stop(); // the outage
-
-  const streamer = new TimeseriesStreamer({ apiKey: emu.apiKey, endpoint, pointsPerChunk: 100, outbox: new FileOutbox({ dir: outboxDir, capacityBytes: 2 ** 30 }), retry: { baseDelayMs: 100, maxDelayMs: 1000 } });
-  await streamer.ready;
-  global.gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  const writer = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
-  const T0 = 1_764_000_000;
-  const started = process.hrtime.bigint();
-  for (let tick = 0; tick < seconds * 10; tick++) {
-    const batch = [];
-    for (let i = tick * 100; i < (tick + 1) * 100; i++) for (let c = 0; c < channels; c++) batch.push({ channel: `ch${c}`, t: T0 + i / rate, value: c * 1e6 + i });
-    await writer.write(batch);
-  }
-  const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const points = seconds * rate * channels;
-  const rss = process.memoryUsage().rss;
-  const outboxBytes = await dirBytes(outboxDir);
-
-  emu = await serve(["--port", String(port), "--data-dir", dataDir]);
-  streamer.retryNow();
-  const drainStart = process.hrtime.bigint();
-  await streamer.flush(dataId);
-  const drainSeconds = Number(process.hrtime.bigint() - drainStart) / 1e9;
-  await writer.close().catch(() => {});
-  await streamer.close();
-  await emu.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(outboxDir, { recursive: true, force: true });
-  const note = `${seconds} s at ${rate} Hz × ${channels} channels (${points.toLocaleString("en-US")} points) with the server down`;
-  return [
-    { name: "outage_accept_points_per_s", value: points / acceptSeconds, unit: "points/s", note: `into the FileOutbox (fsync per slice), ${note}` },
-    { name: "outage_rss_mb", value: rss / 2 ** 20, unit: "MiB", note: `process RSS after the outage (before it: ${(rssBefore / 2 ** 20).toFixed(0)} MiB)` },
-    { name: "outage_outbox_mb", value: outboxBytes / 2 ** 20, unit: "MiB", note: "bytes on disk in the outbox directory" },
-    { name: "drain_points_per_s", value: points / drainSeconds, unit: "points/s", note: "server back (emulator on PGlite, own process): outbox to acked" },
   ];
 }
 

@@ -35,8 +35,12 @@ export { ValidateReadingsStream } from "./streams/validate-readings.js";
 export type { ValidateReadingsStreamOptions, InvalidReading } from "./streams/validate-readings.js";
 
 // Outboxes: the runtime-neutral one and the types every outbox shares
-export { BaseOutbox, OutboxFullError } from "./outbox/outbox.js";
+export { BaseOutbox, CorruptSliceError, OutboxFullError, OutboxReadError } from "./outbox/outbox.js";
 export type {
+  CorruptInfo,
+  CorruptSlice,
+  OutboxEvent,
+  OutboxSummary,
   OutboxOptions,
   OverflowPolicy,
   OutboxStorage,

@@ -1,78 +1,155 @@
 /**
  * FileOutbox: pending slices as files, for Node and Deno (through `node:fs`). One file per slice and
  * per stream state, written atomically (temporary file, fsync, rename, fsync of the directory), each
- * with a SHA-256 of its content: a torn or damaged file is detected at start-up, set aside as
- * `*.corrupt` and reported — never replayed as garbage. Survives `kill -9` at any instant.
+ * with a SHA-256 of its content (file-records.ts). Survives `kill -9` at any instant.
  * One process per directory (a lock file says which).
+ *
+ * Layout: `slices/<key hash>.json` (pending), `streams/<data id hash>.json` (state, pruned some time
+ * after the stream is finalized), `corrupt/<key hash>-<version>.json` (what is known of a slice found
+ * damaged; its damaged file stays beside the others as `slices/<key hash>.json.corrupt`).
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { acquireLockFile } from "../node/lock-file.js";
 import { keyString } from "../types.js";
+import { capacityForFreeSpace } from "./capacity.js";
+import { CorruptSliceError, OutboxReadError } from "./errors.js";
+import { decode, hash, nodeFileSystem, salvageKey, syncDir, writeAtomically, type FileSystem } from "./file-records.js";
 import { BaseOutbox, type OutboxOptions, type OutboxStorage, type SliceMeta, type StoredSlice, type StreamState } from "./outbox.js";
+import type { CorruptSlice } from "./types.js";
+
+export type { FileSystem } from "./file-records.js";
 
 export interface FileOutboxOptions extends OutboxOptions {
   /** The directory (created if missing). */
   dir: string;
+  /**
+   * The file functions to use (those of `node:fs/promises`): for tests that inject failures, or a file
+   * system of your own. @default node:fs/promises
+   */
+  fileSystem?: FileSystem;
 }
 
-const FORMAT = 1;
+const isErrno = (error: unknown, code: string): boolean => (error as NodeJS.ErrnoException | null)?.code === code;
 
 export class FileOutbox extends BaseOutbox {
   readonly kind = "file";
   readonly durable = true;
   readonly dir: string;
-  /** Files found damaged at start-up and set aside (`*.corrupt`). */
+  /** Damaged files set aside (`*.corrupt`), found at start-up or when read. */
   corruptFiles: string[] = [];
   protected readonly storage: OutboxStorage;
+  readonly #fs: FileSystem;
 
   constructor(options: FileOutboxOptions) {
     super(options);
     if (typeof options?.dir !== "string" || options.dir === "") throw new TypeError(`FileOutbox: dir must be a directory path, got ${JSON.stringify(options?.dir)}.`);
+    const fs = (this.#fs = options.fileSystem ?? nodeFileSystem);
     const dir = resolve(options.dir);
     this.dir = dir;
     const slicesDir = join(dir, "slices");
     const streamsDir = join(dir, "streams");
-    const sliceFile = (key: SliceMeta) => join(slicesDir, `${hash(keyString(key)).slice(0, 40)}.json`);
+    const corruptDir = join(dir, "corrupt");
+    const keyHash = (key: SliceMeta) => hash(keyString(key)).slice(0, 40);
+    const sliceFile = (key: SliceMeta) => join(slicesDir, `${keyHash(key)}.json`);
     const streamFile = (dataId: string) => join(streamsDir, `${hash(dataId).slice(0, 40)}.json`);
     let lock: { release(): Promise<void> } | undefined;
 
+    /** Move a damaged slice file aside (never over an earlier one) and record what is known of it. */
+    const setAside = async (slice: CorruptSlice, path: string | undefined): Promise<string | undefined> => {
+      let keptAt: string | undefined;
+      if (path !== undefined) {
+        keptAt = `${path}.corrupt`;
+        if (await exists(fs, keptAt)) keptAt = `${path}.${slice.version}.corrupt`;
+        await fs.rename(path, keptAt);
+        this.corruptFiles.push(keptAt);
+      }
+      // The version is unknown (0) for a file too damaged to tell it: a random tail keeps two such apart.
+      const record = `${keyHash(slice)}-${slice.version}${slice.version === 0 ? `-${randomBytes(4).toString("hex")}` : ""}.json`;
+      await writeAtomically(fs, join(corruptDir, record), { ...slice, corrupt: { ...slice.corrupt, keptAt } }, true);
+      return keptAt;
+    };
+
     this.storage = {
       load: async () => {
-        await mkdir(slicesDir, { recursive: true });
-        await mkdir(streamsDir, { recursive: true });
+        await fs.mkdir(slicesDir, { recursive: true });
+        await fs.mkdir(streamsDir, { recursive: true });
+        await fs.mkdir(corruptDir, { recursive: true });
         lock = await acquireLockFile(dir, "outbox.lock", (pid) => `The outbox directory ${dir} is in use by another process (pid ${pid}). Stop it, or use another directory.`);
         const slices: SliceMeta[] = [];
-        for (const { data } of await this.#readAll(slicesDir)) {
-          const { timestamps: _t, values: _v, units: _u, ...meta } = data as StoredSlice;
-          slices.push(meta);
-        }
+        const corrupt: CorruptSlice[] = [];
+        await this.#readAll(corruptDir, (data) => void corrupt.push(data as CorruptSlice), async () => undefined);
+        const damaged = async (path: string, text: string | undefined, reason: CorruptSlice["corrupt"]["reason"], message: string) => {
+          const key = text === undefined ? undefined : salvageKey(text);
+          if (!key) return undefined; // nothing tells whose it was: only the file is kept aside
+          const slice: CorruptSlice = { points: 0, version: 0, bytes: 0, complete: false, createdAt: 0, ...key, corrupt: { reason, message, at: Date.now() } };
+          slice.corrupt = { ...slice.corrupt, keptAt: await setAside(slice, path) };
+          corrupt.push(slice);
+          return true;
+        };
+        // Only the metadata is kept: the points stay on disk, whatever the length of the outage.
+        await this.#readAll(
+          slicesDir,
+          (data) => {
+            const { timestamps: _t, values: _v, units: _u, ...meta } = data as StoredSlice;
+            slices.push(meta);
+          },
+          damaged,
+        );
         slices.sort((a, b) => a.version - b.version);
-        const streams = (await this.#readAll(streamsDir)).map((f) => f.data as StreamState);
-        return { slices, streams };
+        const streams: StreamState[] = [];
+        await this.#readAll(streamsDir, (data) => void streams.push(data as StreamState), async () => undefined);
+        return { slices, streams, corrupt };
       },
       write: async (records, streams) => {
+        // In parallel: a kill between the renames leaves either a state naming a chunk with no file (a
+        // gap, never filled) or a slice file its state does not name yet (open() repairs the state).
         const files = [
           ...records.map((r) => ({ path: sliceFile(r), data: r as unknown })),
           ...streams.map((s) => ({ path: streamFile(s.dataId), data: s as unknown })),
         ];
-        await Promise.all(files.map((f) => writeAtomically(f.path, f.data, false)));
-        await Promise.all([...new Set(files.map((f) => (f.path.startsWith(slicesDir) ? slicesDir : streamsDir)))].map(syncDir));
+        await Promise.all(files.map((f) => writeAtomically(fs, f.path, f.data, false)));
+        await Promise.all([...new Set(files.map((f) => (f.path.startsWith(slicesDir) ? slicesDir : streamsDir)))].map((d) => syncDir(fs, d)));
       },
       read: async (meta) => {
-        const file = await readChecked(sliceFile(meta)).catch(() => undefined);
-        return file ? (file as StoredSlice) : undefined;
+        const path = sliceFile(meta);
+        let text: string;
+        try {
+          text = await fs.readFile(path, "utf8");
+        } catch (error) {
+          if (isErrno(error, "ENOENT")) return undefined;
+          throw new OutboxReadError(meta, { cause: error });
+        }
+        const decoded = decode(text, path);
+        if (!decoded.ok) throw new CorruptSliceError(meta, { reason: decoded.reason, message: decoded.message, keptAt: path, at: Date.now() });
+        const slice = decoded.data as StoredSlice;
+        const problem = invalidSlice(slice, meta);
+        if (problem) throw new CorruptSliceError(meta, { reason: "invalid", message: `${problem} in ${path}`, keptAt: path, at: Date.now() });
+        return slice;
+      },
+      setAside: async (slice) => {
+        const path = sliceFile(slice);
+        const exists = slice.corrupt.reason !== "missing";
+        return setAside(slice, exists ? path : undefined).catch(async (error: unknown) => {
+          if (isErrno(error, "ENOENT")) return setAside(slice, undefined);
+          throw error;
+        });
       },
       delete: async (metas) => {
-        await Promise.all(metas.map((m) => rm(sliceFile(m), { force: true })));
+        await Promise.all(metas.map((m) => fs.rm(sliceFile(m), { force: true })));
       },
       updateMeta: async (meta) => {
-        const current = (await readChecked(sliceFile(meta))) as StoredSlice;
-        await writeAtomically(sliceFile(meta), { ...current, ...meta }, true);
+        const path = sliceFile(meta);
+        const decoded = decode(await fs.readFile(path, "utf8"), path);
+        if (!decoded.ok) throw new CorruptSliceError(meta, { reason: decoded.reason, message: decoded.message, keptAt: path, at: Date.now() });
+        await writeAtomically(fs, path, { ...(decoded.data as StoredSlice), ...meta }, true);
       },
       writeStream: async (state) => {
-        await writeAtomically(streamFile(state.dataId), state, true);
+        await writeAtomically(fs, streamFile(state.dataId), state, true);
+      },
+      deleteStreams: async (dataIds) => {
+        await Promise.all(dataIds.map((id) => fs.rm(streamFile(id), { force: true })));
+        await syncDir(fs, streamsDir);
       },
       close: async () => {
         await lock?.release();
@@ -81,70 +158,61 @@ export class FileOutbox extends BaseOutbox {
     };
   }
 
-  /** Every valid record in a directory; damaged ones are set aside, leftover temporary files removed. */
-  async #readAll(dirPath: string): Promise<Array<{ name: string; data: unknown }>> {
-    const out: Array<{ name: string; data: unknown }> = [];
-    for (const name of await readdir(dirPath)) {
+  /** Half of the free space of the directory's file system (at least a weekend of 10 Hz × 16 channels when it has room). */
+  protected override async defaultCapacityBytes(): Promise<number | undefined> {
+    const statfs = this.#fs.statfs;
+    if (!statfs) return undefined;
+    const s = await statfs(this.dir);
+    return capacityForFreeSpace(Number(s.bavail) * Number(s.bsize), "file");
+  }
+
+  /**
+   * Hand every valid record in a directory to `take`, a few files at a time; leftover temporary files
+   * are removed. A damaged one is handed to `damaged` (which sets it aside by key when it can tell the
+   * key); otherwise it is renamed `*.corrupt` and listed in `corruptFiles`.
+   */
+  async #readAll(
+    dirPath: string,
+    take: (data: unknown) => void,
+    damaged: (path: string, text: string | undefined, reason: CorruptSlice["corrupt"]["reason"], message: string) => Promise<true | undefined>,
+  ): Promise<void> {
+    const fs = this.#fs;
+    const names = await fs.readdir(dirPath);
+    const one = async (name: string): Promise<void> => {
       const path = join(dirPath, name);
       if (name.includes(".tmp-")) {
-        await rm(path, { force: true }); // a write that never completed: its slice was never acknowledged to anyone
-        continue;
+        await fs.rm(path, { force: true }); // a write that never completed: its slice was never acknowledged to anyone
+        return;
       }
-      if (!name.endsWith(".json")) continue;
-      try {
-        out.push({ name, data: await readChecked(path) });
-      } catch {
-        await rename(path, `${path}.corrupt`).catch(() => {});
-        this.corruptFiles.push(`${path}.corrupt`);
-      }
-    }
-    return out;
+      if (!name.endsWith(".json")) return;
+      const text = await fs.readFile(path, "utf8"); // a failure here (EMFILE …) fails the open: nothing is dropped
+      const decoded = decode(text, path);
+      if (decoded.ok) return take(decoded.data);
+      if (await damaged(path, text, decoded.reason, decoded.message)) return;
+      await fs.rename(path, `${path}.corrupt`).catch(() => {});
+      this.corruptFiles.push(`${path}.corrupt`);
+    };
+    for (let i = 0; i < names.length; i += LOAD_BATCH) await Promise.all(names.slice(i, i + LOAD_BATCH).map(one));
   }
 }
 
-function hash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+/** Files read at once at start-up (well under any file-descriptor limit). */
+const LOAD_BATCH = 16;
 
-/** `<json>\n<sha256 of json>\n` */
-function encode(data: unknown): string {
-  const body = JSON.stringify({ format: FORMAT, data });
-  return `${body}\n${hash(body)}\n`;
-}
-
-async function readChecked(path: string): Promise<unknown> {
-  const text = await readFile(path, "utf8");
-  const cut = text.lastIndexOf("\n", text.length - 2);
-  const body = text.slice(0, cut);
-  const sum = text.slice(cut + 1).trim();
-  if (cut < 0 || hash(body) !== sum) throw new Error(`checksum mismatch in ${path}`);
-  const parsed = JSON.parse(body) as { format: number; data: unknown };
-  if (parsed.format !== FORMAT) throw new Error(`unknown format ${parsed.format} in ${path}`);
-  return parsed.data;
-}
-
-async function writeAtomically(path: string, data: unknown, syncDirectory: boolean): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
-  const handle = await open(tmp, "w");
+async function exists(fs: FileSystem, path: string): Promise<boolean> {
   try {
-    await handle.writeFile(encode(data), "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
-  if (syncDirectory) await syncDir(join(path, ".."));
-}
-
-/** Make a rename durable. Not every platform can open a directory for fsync; there it is skipped. */
-async function syncDir(path: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, "r");
-    await handle.sync();
+    await (await fs.open(path, "r")).close();
+    return true;
   } catch {
-    // e.g. Windows: directory handles cannot be synced
-  } finally {
-    await handle?.close().catch(() => {});
+    return false;
   }
+}
+
+/** What is wrong with a slice record whose checksum holds (written by a faulty version, or for another key), if anything. */
+function invalidSlice(s: StoredSlice, key: SliceMeta): string | undefined {
+  if (!s || typeof s !== "object") return "not a slice record";
+  if (s.dataId !== key.dataId || s.channel !== key.channel || s.chunkIndex !== key.chunkIndex) return "a record of another key";
+  if (!Array.isArray(s.timestamps) || !Array.isArray(s.values) || s.timestamps.length !== s.values.length) return "timestamps and values that do not pair up";
+  if (!Number.isSafeInteger(s.version)) return "no version";
+  return undefined;
 }

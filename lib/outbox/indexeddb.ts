@@ -2,17 +2,35 @@
  * IndexedDbOutbox: pending slices in the browser's IndexedDB (through `idb`), so a network outage, a
  * server error, a reload or a closed tab loses nothing (design §2, §3.1, §3.6). Browsers only.
  *
- * Layout (schema version 2): `slices` holds each slice's metadata only (start-up reads the index
+ * Layout (schema version 3): `slices` holds each slice's metadata only (start-up reads the index
  * without a single point), `points` holds its points under the same key `[dataId, channel, chunkIndex]`,
- * `streams` holds each stream's state. Every upgrade moves data, never drops it.
+ * `streams` holds each stream's state (whole; pruned some time after the stream is finalized),
+ * `corrupt` holds slices found damaged, set aside with what was left of them, keyed
+ * `[dataId, channel, chunkIndex, version]`. Every upgrade moves data, never drops it.
  *
  * Tabs of one origin may share a database: sends are claimed with Web Locks (`lockForSend`), deletes
  * and quarantines apply only to the version they name, and a read returns whatever version is stored.
  */
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { keyString, type SliceKey } from "../types.js";
+import { capacityForFreeSpace } from "./capacity.js";
+import { CorruptSliceError, OutboxReadError } from "./errors.js";
+import {
+  INDEXEDDB_SCHEMA_VERSION,
+  metaOf,
+  pointsOf,
+  requireIndexedDb,
+  tuple,
+  upgrade,
+  type IndexedDbOutboxSchema,
+  type StoredCorruptSlice,
+  type StoredPoints,
+  type UpgradeTx,
+} from "./indexeddb-schema.js";
+import { isQuotaError, OutboxQuotaError } from "./outbox-quota-error.js";
 import {
   BaseOutbox,
+  type CorruptSlice,
   type OutboxOptions,
   type OutboxStorage,
   type SliceMeta,
@@ -20,157 +38,26 @@ import {
   type StreamState,
 } from "./outbox.js";
 
-/** The current layout of the database (see {@link IndexedDbOutboxSchema}). */
-export const INDEXEDDB_SCHEMA_VERSION = 2;
+export { INDEXEDDB_SCHEMA_VERSION } from "./indexeddb-schema.js";
+export type { IndexedDbOutboxSchema, StoredCorruptSlice, StoredPoints } from "./indexeddb-schema.js";
+export { OutboxQuotaError } from "./outbox-quota-error.js";
+export type { OutboxQuotaDetails } from "./outbox-quota-error.js";
+
 /** The database name when none is given. */
 export const DEFAULT_INDEXEDDB_NAME = "atomscale-stream";
 /** How often, at most, `navigator.storage.estimate()` is refreshed after writes. */
 const ESTIMATE_INTERVAL_MS = 5_000;
-
-type SliceKeyTuple = [dataId: string, channel: string, chunkIndex: number];
-
-/** A slice's points, stored apart from its metadata (schema version 2). */
-export interface StoredPoints {
-  version: number;
-  timestamps: number[];
-  values: number[];
-  units?: string | undefined;
-}
-
-/** Schema version 2 (current). */
-export interface IndexedDbOutboxSchema extends DBSchema {
-  slices: { key: SliceKeyTuple; value: SliceMeta; indexes: { "by-dataId": string } };
-  points: { key: SliceKeyTuple; value: StoredPoints };
-  streams: { key: string; value: StreamState };
-}
 
 export interface IndexedDbOutboxOptions extends OutboxOptions {
   /** The IndexedDB database name; tabs using the same name share the pending slices. @default "atomscale-stream" */
   name?: string;
 }
 
-/** What an {@link OutboxQuotaError} reports. */
-export interface OutboxQuotaDetails {
-  /** The slices the refused write carried (none were stored). */
-  refused: SliceKey[];
-  refusedPoints: number;
-  /** Slices pending in the outbox before this write: all kept. */
-  pendingSlices: number;
-  pendingBytes: number;
-  /** This origin's storage usage and quota as the browser last reported them, in bytes. */
-  usage?: number | undefined;
-  quota?: number | undefined;
-}
-
-/**
- * The browser's storage for this site is full: the write was refused and nothing of it was stored.
- * What the outbox held before is untouched. `cause` is the browser's QuotaExceededError.
- */
-export class OutboxQuotaError extends Error {
-  override readonly name = "OutboxQuotaError";
-  readonly code = "outbox_quota";
-  readonly refused: SliceKey[];
-  readonly pendingSlices: number;
-  readonly usage: number | undefined;
-  readonly quota: number | undefined;
-
-  constructor(details: OutboxQuotaDetails, options: { cause: unknown }) {
-    const { refused, refusedPoints, pendingSlices, pendingBytes, usage, quota } = details;
-    const streams = [...new Set(refused.map((k) => k.dataId))].join(", ");
-    const used = usage !== undefined && quota !== undefined ? ` (it last reported ${usage} of ${quota} bytes in use)` : "";
-    const what =
-      refused.length > 0
-        ? `${refused.length} slice(s) (${refusedPoints} points) of stream(s) ${streams} could not be stored, so they were not accepted`
-        : "a stream's state could not be stored";
-    super(
-      `The browser's storage for this site is full${used}: ${what}. The ${pendingSlices} slice(s) already pending ` +
-        `(about ${pendingBytes} bytes) are kept and upload when the server is reachable. To go on: let the pending data upload, ` +
-        `free this site's storage (other databases, caches), or lower capacityBytes so the outbox holds writers back before the ` +
-        `browser's quota is reached; then write the refused readings again.`,
-      options,
-    );
-    this.refused = refused;
-    this.pendingSlices = pendingSlices;
-    this.usage = usage;
-    this.quota = quota;
-  }
-}
-
-const tuple = (k: SliceKey): SliceKeyTuple => [k.dataId, k.channel, k.chunkIndex];
-
-function metaOf(s: StoredSlice): SliceMeta {
-  const { timestamps: _t, values: _v, units: _u, ...meta } = s;
-  return meta;
-}
-
-function pointsOf(s: StoredSlice): StoredPoints {
-  return { version: s.version, timestamps: s.timestamps, values: s.values, ...(s.units !== undefined ? { units: s.units } : {}) };
-}
-
-function requireIndexedDb(who: string): IDBFactory {
-  if (typeof indexedDB === "undefined") {
-    throw new Error(
-      `${who} needs IndexedDB, which this runtime does not have (it is a browser API). ` +
-        `Use it in a browser page or worker; elsewhere use MemoryOutbox, or FileOutbox from "atomscale-stream/fs" under Node and Deno.`,
-    );
-  }
-  return indexedDB;
-}
-
-/** True when an error (or what it wraps) is the browser's quota refusal. */
-function isQuotaError(error: unknown): boolean {
-  for (let e = error, depth = 0; e && depth < 4; depth++) {
-    if (typeof e !== "object") return false;
-    const { name, code } = e as { name?: unknown; code?: unknown };
-    if (name === "QuotaExceededError" || (e instanceof DOMException && code === 22)) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-// ---- schema steps: each upgrade runs every step from the stored version up, inside one transaction ----
-
-type UpgradeTx = IDBPTransaction<unknown, string[], "versionchange">;
-
-/** Version 1: whole slices keyed by [dataId, channel, chunkIndex]; streams keyed by dataId. */
-function createVersion1(db: IDBPDatabase<unknown>): void {
-  db.createObjectStore("slices", { keyPath: ["dataId", "channel", "chunkIndex"] });
-  db.createObjectStore("streams", { keyPath: "dataId" });
-}
-
-/** Version 1 → 2: points move to their own store, `slices` keeps the metadata; nothing is dropped. */
-async function migrate1to2(db: IDBPDatabase<unknown>, tx: UpgradeTx): Promise<void> {
-  const slices = tx.objectStore("slices");
-  slices.createIndex("by-dataId", "dataId");
-  const points = db.createObjectStore("points");
-  for (let cursor = await slices.openCursor(); cursor; cursor = await cursor.continue()) {
-    const record = cursor.value as Partial<StoredSlice> & SliceMeta;
-    if (Array.isArray(record.timestamps) && Array.isArray(record.values)) {
-      const whole = record as StoredSlice;
-      await points.put(pointsOf(whole), cursor.primaryKey);
-      await cursor.update(metaOf(whole));
-    }
-  }
-}
-
-function upgrade(db: IDBPDatabase<unknown>, oldVersion: number, tx: UpgradeTx): void {
-  const steps = (async () => {
-    if (oldVersion < 1) createVersion1(db);
-    if (oldVersion < 2) await migrate1to2(db, tx);
-  })();
-  // A step that fails aborts the whole upgrade: the database stays at its old version, data intact.
-  steps.catch((error: unknown) => {
-    console.error("atomscale-stream: IndexedDB outbox upgrade failed; the database is left as it was.", error);
-    try {
-      tx.abort();
-    } catch {
-      /* already finished */
-    }
-  });
-}
-
 type Db = IDBPDatabase<IndexedDbOutboxSchema>;
 const ALL_STORES: StoreNames<IndexedDbOutboxSchema>[] = ["slices", "points", "streams"];
+
+/** IndexedDB failures that may pass when tried again (the transaction, not the record, failed). Others are damage. */
+const DAMAGE_ERRORS = new Set(["DataError", "DataCloneError", "NotReadableError", "SyntaxError"]);
 
 /**
  * Pending slices in IndexedDB: they survive reloads, closed tabs and restarts of the browser.
@@ -182,6 +69,8 @@ const ALL_STORES: StoreNames<IndexedDbOutboxSchema>[] = ["slices", "points", "st
 export class IndexedDbOutbox extends BaseOutbox {
   readonly kind = "indexeddb";
   readonly durable = true;
+  /** Tabs of one origin share the database: a record gone from it was acknowledged by another tab. */
+  protected override readonly sharedStore = true;
   /** The IndexedDB database name. */
   readonly name: string;
   protected readonly storage: OutboxStorage;
@@ -202,7 +91,9 @@ export class IndexedDbOutbox extends BaseOutbox {
       read: (meta) => this.#read(meta),
       delete: (metas) => this.#delete(metas),
       updateMeta: (meta) => this.#updateMeta(meta),
+      setAside: (slice) => this.#setAside(slice),
       writeStream: (state) => this.#writeStream(state),
+      deleteStreams: (dataIds) => this.#deleteStreams(dataIds),
       close: async () => {
         this.#closed = true;
         const db = this.#db;
@@ -267,14 +158,21 @@ export class IndexedDbOutbox extends BaseOutbox {
     connection.then((db) => db.close(), () => {});
   }
 
-  async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[] }> {
-    const tx = await this.#transaction(["slices", "streams"], "readonly");
-    const [slices, streams] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.done]);
+  async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[]; corrupt: CorruptSlice[] }> {
+    const tx = await this.#transaction(["slices", "streams", "corrupt"], "readonly");
+    const [slices, streams, corrupt] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.objectStore("corrupt").getAll(), tx.done]);
     this.#requestPersistence();
     await this.#estimate(true);
     // The index is kept in put order; versions grow with every put.
     slices.sort((a, b) => a.version - b.version);
-    return { slices, streams };
+    return { slices, streams, corrupt: corrupt.map(({ leftPoints: _l, ...c }) => c) };
+  }
+
+  /** Half of what this origin may still store (at least a weekend of 10 Hz × 16 channels when it has room). */
+  protected override async defaultCapacityBytes(): Promise<number | undefined> {
+    await this.#estimate(true);
+    const { usage, quota } = this.#info;
+    return quota === undefined ? undefined : capacityForFreeSpace(quota - (usage ?? 0), "indexeddb");
   }
 
   async #write(slices: StoredSlice[], streams: StreamState[]): Promise<void> {
@@ -298,13 +196,51 @@ export class IndexedDbOutbox extends BaseOutbox {
    * sharing the database wrote it); undefined when the store has none.
    */
   async #read(meta: SliceMeta): Promise<StoredSlice | undefined> {
-    const tx = await this.#transaction(["slices", "points"], "readonly");
-    const key = tuple(meta);
-    const [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
-    if (!points) return undefined;
+    let storedMeta: SliceMeta | undefined;
+    let points: StoredPoints | undefined;
+    try {
+      const tx = await this.#transaction(["slices", "points"], "readonly");
+      const key = tuple(meta);
+      [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
+    } catch (error) {
+      const name = (error as { name?: unknown } | null)?.name;
+      if (typeof name === "string" && DAMAGE_ERRORS.has(name)) {
+        throw new CorruptSliceError(meta, { reason: "unparsable", message: `IndexedDB could not read the record (${name}: ${(error as Error).message})`, at: Date.now() }, { cause: error });
+      }
+      throw new OutboxReadError(meta, { cause: error });
+    }
+    if (!points) {
+      if (!storedMeta) return undefined; // both gone: acknowledged (by another tab)
+      throw new CorruptSliceError(meta, { reason: "invalid", message: `the slice's record in IndexedDB "${this.name}" has no points`, at: Date.now() });
+    }
     const { version, timestamps, values, units } = points;
+    if (!Array.isArray(timestamps) || !Array.isArray(values) || timestamps.length !== values.length || !Number.isSafeInteger(version)) {
+      throw new CorruptSliceError(meta, { reason: "invalid", message: `the slice's points in IndexedDB "${this.name}" do not pair up`, at: Date.now() });
+    }
     const base = version === meta.version ? meta : storedMeta?.version === version ? storedMeta : { ...meta, version };
     return { ...base, version, timestamps, values, ...(units !== undefined ? { units } : {}) };
+  }
+
+  /** Move a damaged slice to the `corrupt` store, with whatever points were left, if it is still the version named. */
+  async #setAside(slice: CorruptSlice): Promise<string | undefined> {
+    const tx = await this.#transaction(["slices", "points", "corrupt"], "readwrite");
+    const key = tuple(slice);
+    const work = (async () => {
+      const [storedMeta, storedPoints] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key).catch(() => undefined)]);
+      const record: StoredCorruptSlice = { ...slice, ...(storedPoints !== undefined ? { leftPoints: storedPoints } : {}) };
+      await tx.objectStore("corrupt").put(record);
+      if (storedMeta?.version === slice.version) {
+        await tx.objectStore("slices").delete(key);
+        await tx.objectStore("points").delete(key);
+      }
+    })();
+    await Promise.all([work, tx.done]);
+    return `IndexedDB "${this.name}", store "corrupt"`;
+  }
+
+  async #deleteStreams(dataIds: string[]): Promise<void> {
+    const tx = await this.#transaction(["streams"], "readwrite");
+    await Promise.all([...dataIds.map((id) => tx.objectStore("streams").delete(id)), tx.done]);
   }
 
   /** Delete each key only if the stored version is the one named (checked inside the transaction). */

@@ -4,210 +4,147 @@
  * an older pending one; `ack` deletes only the version that was sent. Every slice goes to the outbox
  * before the network sees it.
  *
- * BaseOutbox keeps the index (metadata, never the points) in memory and does the accounting,
- * capacity and overflow policy; a subclass stores records (memory, IndexedDB, files).
+ * BaseOutbox keeps a compact index (metadata, never the points: see slice-index.ts) in memory and does
+ * the accounting, capacity, overflow policy, the read contract (storage errors are errors: transient
+ * ones reject, damaged slices are set aside as corrupt) and pruning; a subclass stores records
+ * (memory, IndexedDB, files).
  */
 import { keyString, type SliceKey } from "../types.js";
+import { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
+import { Ledger, type OutboxSummary } from "./ledger.js";
+import { resolveOutboxOptions } from "./options.js";
+import { sliceBytes } from "./sizes.js";
+import { SliceIndexView } from "./slice-index.js";
+import { prunableStreams, repairNextChunkIndex } from "./stream-states.js";
+import type {
+  CorruptInfo,
+  CorruptSlice,
+  DropRecord,
+  NewSlice,
+  OutboxEvent,
+  OutboxOptions,
+  OutboxStorage,
+  OverflowPolicy,
+  QuarantineInfo,
+  SliceMeta,
+  StoredSlice,
+  StreamState,
+} from "./types.js";
 
-export type StreamPhase = "open" | "closing" | "finalized";
+export type * from "./types.js";
+export type { OutboxSummary } from "./ledger.js";
+export { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
+export { SLICE_OVERHEAD_BYTES, sliceBytes } from "./sizes.js";
 
-export interface StreamState {
-  dataId: string;
-  /** Fixed at initialize; 0 when unknown (a stream finalized by id only). */
-  pointsPerChunk: number;
-  /** The API this stream lives on. */
-  endpoint: string;
-  streamPrefix: "/metrology" | "/tool-state";
-  /** Next chunk index per channel, for continuing the stream with `writable()`. */
-  nextChunkIndex: Record<string, number>;
-  phase: StreamPhase;
-  /** Why the server refused to finalize, if it did (the stream is then not retried). */
-  finalizeError?: QuarantineInfo | undefined;
-  createdAt: number;
-  updatedAt: number;
-  /**
-   * The platform's `data_id` once known. Equal to `dataId` for a stream initialized online; absent while
-   * an initialize queued offline (`pendingInitialize`) has not gone through. Absent in records of older
-   * versions: then `dataId` is the platform's id.
-   */
-  platformDataId?: string | undefined;
-  /** An initialize (or the sample link and tags that follow it) still to send: the stream was started offline. */
-  pendingInitialize?: QueuedInitialize | undefined;
-  /** Why the server refused the queued initialize, if it did (the stream's slices then stay pending, reported). */
-  initializeError?: QuarantineInfo | undefined;
-  /**
-   * What this stream's accepted slices hold, per channel, as runs `[fromChunk, toChunk, points]`
-   * (chunks fromChunk … toChunk − 1 hold `points` points each): what a read-back must show before the
-   * stream is finalized. Counts only, never the points.
-   */
-  ledger?: Array<[channel: string, runs: number[]]> | undefined;
-}
+export { MEMORY_CAPACITY_BYTES, PRUNE_FINALIZED_AFTER_MS } from "./options.js";
+/** A stream finalized (or changed) this recently is never pruned: callers still read its state. */
+const PRUNE_GRACE_MS = 60_000;
+/** How often, at most, pruning runs in a long-lived process (it runs at every open too). */
+const PRUNE_INTERVAL_MS = 3600 * 1000;
 
-/** The initialize of a stream started while the platform could not be reached, recorded until sent. */
-export interface QueuedInitialize {
-  pointsPerChunk: number;
-  streamName: string | null;
-  synthSourceId: number | null;
-  projectId: string | null;
-  /** A physical sample's name or UUID to link once the stream exists. */
-  physicalSample: string | null;
-  tags: string[];
-  /** True once the stream exists on the platform (`platformDataId` set); the link and tags remain. */
-  created: boolean;
-}
-
-export interface QuarantineInfo {
-  status?: number | undefined;
-  code: string;
-  /** The server's `detail`. */
-  detail: unknown;
-  message: string;
-  at: number;
-}
-
-/** What the outbox knows of a slice without reading its points. */
-export interface SliceMeta extends SliceKey {
-  version: number;
-  points: number;
-  bytes: number;
-  complete: boolean;
-  /** When this key was first accepted (ms epoch). */
-  createdAt: number;
-  quarantined?: QuarantineInfo | undefined;
-}
-
-export interface StoredSlice extends SliceMeta {
-  timestamps: number[];
-  values: number[];
-  units?: string | undefined;
-}
-
-export interface NewSlice extends SliceKey {
-  timestamps: number[];
-  values: number[];
-  units?: string | undefined;
-  complete: boolean;
-}
-
-export type OverflowPolicy = "wait" | "drop-oldest" | "error";
-
-export interface OutboxOptions {
-  /** Byte budget for pending slices (an estimate: 16 bytes a point plus overhead). @default 64 MiB */
-  capacityBytes?: number;
-  /** When full: `wait` (writers wait: backpressure), `drop-oldest` (evict, count, emit) or `error`. @default "wait" */
-  overflow?: OverflowPolicy;
-}
-
-export class OutboxFullError extends Error {
-  override readonly name = "OutboxFullError";
-  readonly code = "outbox_full";
-  constructor(readonly usedBytes: number, readonly capacityBytes: number, readonly neededBytes: number) {
-    super(
-      `The outbox is full (${usedBytes} of ${capacityBytes} bytes used, ${neededBytes} more needed): the server has not taken data for a while. ` +
-        `Raise capacityBytes, or use overflow "wait" (backpressure) or "drop-oldest".`,
-    );
-  }
-}
-
-/** Storage primitives a concrete outbox provides. Called with the index already updated. */
-export interface OutboxStorage {
-  /** Load everything at start-up (durable outboxes). */
-  load(): Promise<{ slices: SliceMeta[]; streams: StreamState[] }>;
-  /** Write slices (replacing earlier versions of their keys) and, atomically with them, stream states. Durable on return. */
-  write(slices: StoredSlice[], streams: StreamState[]): Promise<void>;
-  read(meta: SliceMeta): Promise<StoredSlice | undefined>;
-  delete(metas: SliceMeta[]): Promise<void>;
-  /** Persist a changed meta (quarantine) without its points changing. */
-  updateMeta(meta: SliceMeta): Promise<void>;
-  writeStream(state: StreamState): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface DropRecord extends SliceKey {
-  version: number;
-  points: number;
-}
-
-const chunkKey = (dataId: string, chunkIndex: number): string => `${dataId}\u0000${chunkIndex}`;
-
-export const SLICE_OVERHEAD_BYTES = 96;
-export const sliceBytes = (points: number, channel: string): number => points * 16 + channel.length * 2 + SLICE_OVERHEAD_BYTES;
-
-type Listener = (
-  event: { type: "drop"; dropped: DropRecord[] } | { type: "space" } | { type: "change" } | { type: "corrupt"; slices: SliceMeta[] },
-) => void;
+type Listener = (event: OutboxEvent) => void;
 
 export abstract class BaseOutbox {
   abstract readonly kind: string;
   /** True when pending slices survive a restart of the process. */
   abstract readonly durable: boolean;
-  readonly capacityBytes: number;
-  readonly overflow: OverflowPolicy;
-  #slices = new Map<string, SliceMeta>();
   /**
-   * The index's keys in put order, for newest-first scans: a key put again is appended and its old
-   * entry left behind (live entries are those whose position #position names); compacted when
-   * stale entries outnumber live ones.
+   * True when other writers (browser tabs) share the store: a record gone from it was acknowledged
+   * by one of them. False when this process is its only writer: a pending record that vanished is damage.
    */
-  #order: string[] = [];
-  #position = new Map<string, number>();
-  /** The keys of each (dataId, chunkIndex), in put order: the slices that may travel together. */
-  #chunks = new Map<string, Set<string>>();
+  protected readonly sharedStore: boolean = false;
+  readonly overflow: OverflowPolicy;
+  readonly pruneFinalizedAfterMs: number;
+  #capacityBytes: number;
+  readonly #capacityGiven: boolean;
+  readonly #ledger = new Ledger();
+  readonly #index = this.#ledger.index;
+  readonly #view = new SliceIndexView(this.#index);
   #streams = new Map<string, StreamState>();
-  #usedBytes = 0;
+  #corrupt = new Map<string, CorruptSlice>();
   #version = 0;
   #droppedSlices = 0;
   #droppedPoints = 0;
   #listeners = new Set<Listener>();
-  /** Slices not quarantined, per stream, kept as the index changes (flush, finalize and progress ask often). */
-  #pending = new Map<string, number>();
-  /** Keys being sent right now: never evicted by "drop-oldest" (they may already be on the server). */
-  #sending = new Map<string, number>();
   #spaceWaiters: Array<() => void> = [];
+  /** True while writers wait for space (overflow "wait"), so "full" is told once per episode. */
+  #holding = false;
   #ready: Promise<void> | undefined;
+  #prunedAt = 0;
   /** Serialises writes so the index and the store change in the same order. */
   #queue: Promise<unknown> = Promise.resolve();
 
   protected constructor(options: OutboxOptions = {}) {
-    const cap = options.capacityBytes ?? 64 * 1024 * 1024;
-    if (!(cap > 0)) throw new RangeError(`capacityBytes must be > 0, got ${cap}.`);
-    const overflow = options.overflow ?? "wait";
-    if (!["wait", "drop-oldest", "error"].includes(overflow)) {
-      throw new RangeError(`overflow must be "wait", "drop-oldest" or "error", got ${JSON.stringify(overflow)}.`);
-    }
-    this.capacityBytes = cap;
-    this.overflow = overflow;
+    const resolved = resolveOutboxOptions(options);
+    this.#capacityBytes = resolved.capacityBytes;
+    this.#capacityGiven = resolved.capacityGiven;
+    this.overflow = resolved.overflow;
+    this.pruneFinalizedAfterMs = resolved.pruneFinalizedAfterMs;
   }
 
   protected abstract readonly storage: OutboxStorage;
 
+  /**
+   * The byte budget for pending slices. Durable outboxes without a `capacityBytes` option size it to
+   * their medium when they open (a share of the free disk, or of the origin's quota).
+   */
+  get capacityBytes(): number {
+    return this.#capacityBytes;
+  }
+
+  /** The default capacity for this medium, asked once at open; undefined keeps the memory-sized one. */
+  protected defaultCapacityBytes(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   /** Load what a previous run left (idempotent). Every other method calls it first. */
   open(): Promise<void> {
     return (this.#ready ??= (async () => {
-      const { slices, streams } = await this.storage.load();
+      const { slices, streams, corrupt = [] } = await this.storage.load();
+      if (!this.#capacityGiven) this.#capacityBytes = (await this.defaultCapacityBytes().catch(() => undefined)) ?? this.#capacityBytes;
       for (const s of slices) {
-        const k = keyString(s);
-        const prev = this.#slices.get(k);
+        const prev = this.#index.get(s);
         if (prev && prev.version >= s.version) continue;
-        if (prev) {
-          this.#usedBytes -= prev.bytes;
-          this.#count(prev, -1);
-          this.#slices.set(k, s);
-          this.#count(s, 1);
-        } else this.#append(k, s);
-        this.#usedBytes += s.bytes;
+        this.#ledger.append(s);
         this.#version = Math.max(this.#version, s.version);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
-      // A crash between a slice's write and its stream's state leaves the state behind: a continuation
-      // must never reuse an index that holds data, so the next index is at least past every stored slice.
-      for (const s of this.#slices.values()) {
-        const st = this.#streams.get(s.dataId);
-        if (st && (st.nextChunkIndex[s.channel] ?? 0) <= s.chunkIndex) {
-          this.#streams.set(s.dataId, { ...st, nextChunkIndex: { ...st.nextChunkIndex, [s.channel]: s.chunkIndex + 1 } });
-        }
-      }
+      for (const c of corrupt) this.#corrupt.set(`${keyString(c)}\u0000${c.version}\u0000${c.corrupt?.keptAt ?? ""}`, c);
+      await this.#repairNextChunkIndex([...slices, ...corrupt]);
+      await this.#prune(Date.now());
+      if (corrupt.length > 0) this.#emit({ type: "corrupt", slices: corrupt });
     })());
+  }
+
+  /**
+   * A crash between a slice's write and its stream's state (two renames) leaves the state behind: the
+   * next chunk index is at least past every stored slice, and the repaired state is written back at
+   * once — so it holds even after those slices are acked and deleted, in this process or the next.
+   */
+  async #repairNextChunkIndex(stored: SliceMeta[]): Promise<void> {
+    for (const st of repairNextChunkIndex(this.#streams, stored)) {
+      await this.storage.writeStream(st);
+      this.#streams.set(st.dataId, st);
+    }
+  }
+
+  /** Remove finalized streams' state once `pruneFinalizedAfterMs` has passed (never one with slices left). */
+  async #prune(now: number, minAgeMs = 0): Promise<void> {
+    this.#prunedAt = now;
+    const old = prunableStreams(this.#streams.values(), (id) => this.#index.hasStream(id), now, Math.max(this.pruneFinalizedAfterMs, minAgeMs));
+    if (old.length === 0) return;
+    await this.storage.deleteStreams?.(old);
+    for (const id of old) this.#streams.delete(id);
+  }
+
+  /** Prune now (at open it happens by itself; a long-lived process does it at most hourly). Returns the streams removed. */
+  pruneFinalized(): Promise<string[]> {
+    return this.#serial(async () => {
+      await this.open();
+      const before = new Set(this.#streams.keys());
+      await this.#prune(Date.now(), PRUNE_GRACE_MS);
+      return [...before].filter((id) => !this.#streams.has(id));
+    });
   }
 
   /**
@@ -224,12 +161,12 @@ export abstract class BaseOutbox {
     return () => this.#listeners.delete(listener);
   }
 
-  #emit(event: Parameters<Listener>[0]): void {
+  #emit(event: OutboxEvent): void {
     for (const l of this.#listeners) l(event);
   }
 
   get usedBytes(): number {
-    return this.#usedBytes;
+    return this.#ledger.usedBytes;
   }
   get droppedSlices(): number {
     return this.#droppedSlices;
@@ -239,15 +176,22 @@ export abstract class BaseOutbox {
   }
   /** True when `bytes` more would not fit. */
   full(bytes = 0): boolean {
-    return this.#usedBytes + bytes > this.capacityBytes && this.#usedBytes > 0;
+    const used = this.#ledger.usedBytes;
+    return used + bytes > this.#capacityBytes && used > 0;
   }
 
   /** Resolves when there is room for `bytes` more (immediately when the policy is not "wait"). */
   async waitForSpace(bytes = 0): Promise<void> {
     await this.open();
     while (this.overflow === "wait" && this.full(bytes)) {
+      if (!this.#holding) {
+        // Once per episode: writers are held back until acknowledgements free space.
+        this.#holding = true;
+        this.#emit({ type: "full", usedBytes: this.#ledger.usedBytes, capacityBytes: this.#capacityBytes });
+      }
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }
+    this.#holding = false;
   }
 
   #released(): void {
@@ -265,89 +209,42 @@ export abstract class BaseOutbox {
 
   /** Pending and quarantined slices (metadata only), optionally of one stream, in the order they were put. */
   slices(dataId?: string): SliceMeta[] {
-    if (dataId === undefined) return [...this.#slices.values()];
-    const mine: SliceMeta[] = [];
-    for (const s of this.#slices.values()) if (s.dataId === dataId) mine.push(s);
-    return mine;
+    return dataId === undefined ? [...this.#index.oldestFirst()] : this.#index.ofStream(dataId);
   }
 
-  #count(meta: SliceMeta, delta: 1 | -1): void {
-    if (meta.quarantined) return;
-    const n = (this.#pending.get(meta.dataId) ?? 0) + delta;
-    if (n > 0) this.#pending.set(meta.dataId, n);
-    else this.#pending.delete(meta.dataId);
+  /** Slices found damaged and set aside (kept in storage, not pending, never acknowledged), optionally of one stream. */
+  corruptSlices(dataId?: string): CorruptSlice[] {
+    const all = [...this.#corrupt.values()];
+    return dataId === undefined ? all : all.filter((c) => c.dataId === dataId);
+  }
+
+  /** One stream's pending, quarantined and corrupt slices counted, without a record per slice. */
+  summary(dataId: string): OutboxSummary {
+    return this.#ledger.summary(dataId, this.corruptSlices(dataId).length);
   }
 
   /** How many slices of this stream wait to be sent (quarantined ones excepted). O(1). */
   pendingCount(dataId: string): number {
-    return this.#pending.get(dataId) ?? 0;
+    return this.#ledger.pendingCount(dataId);
   }
 
-  /** The live index, oldest put first, for the uploader's scans (do not mutate). */
+  /** The live index, oldest put first, for the uploader's scans (read-only; entries are made as it is walked). */
   get index(): ReadonlyMap<string, SliceMeta> {
-    return this.#slices;
+    return this.#view;
   }
 
   /** The index from the most recently put slice back to the oldest, with keys. Consume it before the outbox changes. */
   *newestFirst(): Generator<[key: string, meta: SliceMeta]> {
-    const order = this.#order;
-    const position = this.#position;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const k = order[i]!;
-      if (position.get(k) === i) yield [k, this.#slices.get(k)!];
-    }
+    for (const m of this.#index.newestFirst()) yield [keyString(m), m];
   }
-
-  /** Slices set aside because their stored form is damaged (reported by key, never sent), optionally of one stream. */
-  corruptSlices(dataId?: string): SliceMeta[] { return []; }
 
   /** The slices of one chunk index of a stream (every channel's), in put order. */
   chunk(dataId: string, chunkIndex: number): SliceMeta[] {
-    const keys = this.#chunks.get(chunkKey(dataId, chunkIndex));
-    return keys ? [...keys].map((k) => this.#slices.get(k)!) : [];
-  }
-
-  /** Index a slice as the newest put (a new key, or a key put again). */
-  #append(k: string, meta: SliceMeta): void {
-    const old = this.#slices.get(k);
-    if (old) this.#count(old, -1);
-    this.#count(meta, 1);
-    this.#slices.delete(k);
-    this.#slices.set(k, meta);
-    this.#position.set(k, this.#order.length);
-    this.#order.push(k);
-    const c = chunkKey(meta.dataId, meta.chunkIndex);
-    let keys = this.#chunks.get(c);
-    if (!keys) this.#chunks.set(c, (keys = new Set()));
-    keys.delete(k);
-    keys.add(k);
-    this.#compact();
-  }
-
-  #unindex(k: string): void {
-    const meta = this.#slices.get(k);
-    if (!meta) return;
-    this.#count(meta, -1);
-    this.#slices.delete(k);
-    this.#position.delete(k);
-    const c = chunkKey(meta.dataId, meta.chunkIndex);
-    const keys = this.#chunks.get(c);
-    keys?.delete(k);
-    if (keys?.size === 0) this.#chunks.delete(c);
-    // Stale entries at the newest end go at once (newest-first scans start there); the rest by compaction.
-    const order = this.#order;
-    while (order.length > 0 && this.#position.get(order[order.length - 1]!) !== order.length - 1) order.pop();
-    this.#compact();
-  }
-
-  #compact(): void {
-    if (this.#order.length <= 2 * this.#slices.size + 64) return;
-    this.#order = [...this.#slices.keys()];
-    this.#position = new Map(this.#order.map((k, i) => [k, i]));
+    return this.#index.chunk(dataId, chunkIndex);
   }
 
   get(key: SliceKey): SliceMeta | undefined {
-    return this.#slices.get(keyString(key));
+    return this.#index.get(key);
   }
 
   /**
@@ -359,15 +256,18 @@ export abstract class BaseOutbox {
     return this.#serial(async () => {
       await this.open();
       const now = Date.now();
+      let delta = 0;
       const records: StoredSlice[] = slices.map((s) => {
-        const prev = this.#slices.get(keyString(s));
+        const prev = this.#index.get(s);
+        const bytes = sliceBytes(s.values.length, s.channel);
+        delta += bytes - (prev?.bytes ?? 0);
         return {
           dataId: s.dataId,
           channel: s.channel,
           chunkIndex: s.chunkIndex,
           version: this.#nextVersion(),
           points: s.values.length,
-          bytes: sliceBytes(s.values.length, s.channel),
+          bytes,
           complete: s.complete,
           createdAt: prev?.createdAt ?? now,
           timestamps: s.timestamps,
@@ -375,17 +275,15 @@ export abstract class BaseOutbox {
           ...(s.units !== undefined ? { units: s.units } : {}),
         };
       });
-      let delta = 0;
-      for (const r of records) delta += r.bytes - (this.#slices.get(keyString(r))?.bytes ?? 0);
       const dropped: SliceMeta[] = [];
       if (delta > 0 && this.full(delta)) {
-        if (this.overflow === "error") throw new OutboxFullError(this.#usedBytes, this.capacityBytes, delta);
+        if (this.overflow === "error") throw new OutboxFullError(this.#ledger.usedBytes, this.#capacityBytes, delta);
         if (this.overflow === "drop-oldest") {
           const incoming = new Set(records.map(keyString));
-          let used = this.#usedBytes;
-          for (const meta of this.#slices.values()) {
-            if (used + delta <= this.capacityBytes) break;
-            if (incoming.has(keyString(meta)) || this.#sending.has(keyString(meta))) continue;
+          let used = this.#ledger.usedBytes;
+          for (const meta of this.#index.oldestFirst()) {
+            if (used + delta <= this.#capacityBytes) break;
+            if (incoming.has(keyString(meta)) || this.#ledger.isSending(meta)) continue;
             dropped.push(meta);
             used -= meta.bytes;
           }
@@ -394,24 +292,19 @@ export abstract class BaseOutbox {
       if (dropped.length > 0) await this.storage.delete(dropped);
       await this.storage.write(records, streams);
       for (const d of dropped) {
-        this.#unindex(keyString(d));
-        this.#usedBytes -= d.bytes;
+        this.#ledger.delete(d);
         this.#droppedSlices += 1;
         this.#droppedPoints += d.points;
       }
       const metas: SliceMeta[] = [];
       for (const r of records) {
-        const k = keyString(r);
-        const prev = this.#slices.get(k);
-        if (prev) this.#usedBytes -= prev.bytes;
         const { timestamps: _t, values: _v, units: _u, ...meta } = r;
-        this.#append(k, meta); // (re-)inserted: the index stays in put order
-        this.#usedBytes += meta.bytes;
+        this.#ledger.append(meta); // (re-)inserted: the index stays in put order
         metas.push(meta);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
       if (dropped.length > 0) {
-        this.#emit({ type: "drop", dropped: dropped.map((d) => ({ dataId: d.dataId, channel: d.channel, chunkIndex: d.chunkIndex, version: d.version, points: d.points })) });
+        this.#emit({ type: "drop", dropped: dropped.map((d): DropRecord => ({ dataId: d.dataId, channel: d.channel, chunkIndex: d.chunkIndex, version: d.version, points: d.points })) });
       }
       this.#emit({ type: "change" });
       return metas;
@@ -419,38 +312,80 @@ export abstract class BaseOutbox {
   }
 
   /**
-   * The slice's points at its current version. A slice the store no longer has (another tab or process
-   * sharing the store acked it) leaves the index.
+   * The slice's points at its current version.
+   *
+   * - Resolves the slice (if another writer sharing the store put a newer version, that one).
+   * - Resolves `undefined` only when that version is legitimately no longer pending: acknowledged or
+   *   superseded meanwhile, or (in a store shared by tabs) acknowledged by another writer.
+   * - Rejects with an {@link OutboxReadError} whose `transient` is true when the storage could not read
+   *   it now (too many open files, a busy disk or database): it stays pending, read it again later.
+   * - Rejects with a {@link CorruptSliceError} (`code === "corrupt"`) when the record is damaged, or
+   *   gone while pending from a store nobody else writes: the slice is set aside (kept in storage,
+   *   listed by `corruptSlices()`, a "corrupt" event), no longer pending, never acknowledged.
    */
   async read(key: SliceKey): Promise<StoredSlice | undefined> {
     await this.open();
-    const k = keyString(key);
-    const meta = this.#slices.get(k);
+    const meta = this.#index.get(key);
     if (!meta) return undefined;
-    const stored = await this.storage.read(meta);
-    if (stored && stored.version === meta.version) return { ...stored, quarantined: this.#slices.get(k)?.quarantined ?? stored.quarantined };
+    let stored: StoredSlice | undefined;
+    try {
+      stored = await this.storage.read(meta);
+    } catch (error) {
+      if (error instanceof CorruptSliceError) throw await this.#setAside(meta, error.corrupt, error);
+      if (error instanceof OutboxReadError) throw error;
+      throw new OutboxReadError(meta, { cause: error });
+    }
+    if (stored && stored.version === meta.version) return { ...stored, quarantined: this.#index.get(key)?.quarantined ?? stored.quarantined };
     if (stored) {
       // Another writer sharing the store put a different version: that one is what is pending now.
       await this.#serial(async () => {
-        const current = this.#slices.get(k);
+        const current = this.#index.get(key);
         if (current && current.version !== stored.version) {
           const { timestamps: _t, values: _v, units: _u, ...fresh } = stored;
-          this.#usedBytes += fresh.bytes - current.bytes;
-          this.#count(current, -1);
-          this.#count(fresh, 1);
-          this.#slices.set(k, fresh);
+          this.#ledger.replace(current, fresh);
         }
       });
       return stored;
     }
-    await this.#serial(async () => {
-      const current = this.#slices.get(k);
-      if (current?.version !== meta.version) return;
-      this.#unindex(k);
-      this.#usedBytes -= meta.bytes;
+    const stillPending = await this.#serial(async () => {
+      const current = this.#index.get(key);
+      if (current?.version !== meta.version) return false; // acknowledged or superseded while we read
+      if (!this.sharedStore) return true;
+      // Acknowledged by another writer sharing the store.
+      this.#ledger.delete(key);
       this.#released();
+      return false;
     });
-    return undefined;
+    if (!stillPending) return undefined;
+    throw await this.#setAside(meta, { reason: "missing", message: "the record is gone from storage while the outbox holds it as pending", at: Date.now() });
+  }
+
+  /**
+   * Set a damaged slice aside: kept by the storage, listed, no longer pending or counted, reported.
+   * Returns the error to reject the read with.
+   */
+  #setAside(meta: SliceMeta, info: CorruptInfo, cause?: CorruptSliceError): Promise<OutboxReadError> {
+    return this.#serial(async () => {
+      const current = this.#index.get(meta);
+      if (current?.version !== meta.version) {
+        // Superseded or acknowledged while we read: the damaged version is no longer the pending one.
+        return new OutboxReadError(meta, { cause: cause ?? new Error(info.message), message: `Slice ${JSON.stringify(meta.channel)} #${meta.chunkIndex} of stream ${meta.dataId} changed while it was read; read it again.` });
+      }
+      const slice: CorruptSlice = { ...current, corrupt: info };
+      try {
+        const keptAt = await this.storage.setAside?.(slice);
+        if (keptAt !== undefined) slice.corrupt = { ...info, keptAt };
+      } catch (error) {
+        // It could not even be moved aside: leave it pending and let the read be tried again.
+        return new OutboxReadError(meta, { cause: error });
+      }
+      this.#ledger.delete(meta);
+      this.#corrupt.set(`${keyString(slice)}\u0000${slice.version}\u0000${slice.corrupt.keptAt ?? ""}`, slice);
+      this.#released();
+      this.#emit({ type: "corrupt", slices: [slice] });
+      this.#emit({ type: "change" });
+      return new CorruptSliceError(meta, slice.corrupt, cause ? { cause } : {});
+    });
   }
 
   /**
@@ -463,12 +398,7 @@ export abstract class BaseOutbox {
 
   /** The uploader marks what it is sending, so that "drop-oldest" never evicts a slice on its way out. */
   markSending(metas: SliceMeta[], sending: boolean): void {
-    for (const m of metas) {
-      const k = keyString(m);
-      const n = (this.#sending.get(k) ?? 0) + (sending ? 1 : -1);
-      if (n > 0) this.#sending.set(k, n);
-      else this.#sending.delete(k);
-    }
+    this.#ledger.markSending(metas, sending);
   }
 
   /** Storage usage, quota and persistence where the platform reports them (browsers). */
@@ -488,16 +418,13 @@ export abstract class BaseOutbox {
   ackAll(acks: ReadonlyArray<SliceKey & { version: number }>): Promise<boolean[]> {
     return this.#serial(async () => {
       const metas = acks.map((a) => {
-        const meta = this.#slices.get(keyString(a));
+        const meta = this.#index.get(a);
         return meta && meta.version === a.version ? meta : undefined;
       });
       const gone = metas.filter((m): m is SliceMeta => m !== undefined);
       if (gone.length === 0) return metas.map(() => false);
       await this.storage.delete(gone);
-      for (const meta of gone) {
-        this.#unindex(keyString(meta));
-        this.#usedBytes -= meta.bytes;
-      }
+      for (const meta of gone) this.#ledger.delete(meta);
       this.#released();
       return metas.map((m) => m !== undefined);
     });
@@ -506,13 +433,10 @@ export abstract class BaseOutbox {
   /** Remove slices whatever their version (finalize with force, or a user discarding quarantined data). */
   remove(keys: SliceKey[]): Promise<SliceMeta[]> {
     return this.#serial(async () => {
-      const metas = keys.map((k) => this.#slices.get(keyString(k))).filter((m): m is SliceMeta => m !== undefined);
+      const metas = keys.map((k) => this.#index.get(k)).filter((m): m is SliceMeta => m !== undefined);
       if (metas.length === 0) return [];
       await this.storage.delete(metas);
-      for (const m of metas) {
-        this.#unindex(keyString(m));
-        this.#usedBytes -= m.bytes;
-      }
+      for (const m of metas) this.#ledger.delete(m);
       this.#released();
       return metas;
     });
@@ -521,13 +445,11 @@ export abstract class BaseOutbox {
   /** Keep this version aside with the server's reason: never retried, never silently deleted. */
   quarantine(key: SliceKey, version: number, info: QuarantineInfo): Promise<SliceMeta | undefined> {
     return this.#serial(async () => {
-      const meta = this.#slices.get(keyString(key));
+      const meta = this.#index.get(key);
       if (!meta || meta.version !== version) return undefined;
       const next = { ...meta, quarantined: info };
       await this.storage.updateMeta(next);
-      this.#count(meta, -1);
-      this.#count(next, 1);
-      this.#slices.set(keyString(key), next);
+      this.#ledger.replace(meta, next);
       return next;
     });
   }
@@ -540,11 +462,14 @@ export abstract class BaseOutbox {
     return [...this.#streams.values()];
   }
 
+  /** Record a stream's state (whole: fields this version does not know are kept). Prunes old finalized streams at most hourly. */
   putStream(state: StreamState): Promise<void> {
     return this.#serial(async () => {
       await this.open();
       await this.storage.writeStream(state);
       this.#streams.set(state.dataId, state);
+      const now = Date.now();
+      if (now - this.#prunedAt >= PRUNE_INTERVAL_MS) await this.#prune(now, PRUNE_GRACE_MS);
       this.#emit({ type: "change" });
     });
   }

@@ -111,8 +111,8 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
 
       // The stored layout: metadata without points in `slices`, points apart, nothing left of acked/removed keys.
       const raw = await rawDump(page, name);
-      expect(raw.version).toBe(2);
-      expect(raw.stores).toEqual(["points", "slices", "streams"]);
+      expect(raw.version).toBe(3);
+      expect(raw.stores).toEqual(["corrupt", "points", "slices", "streams"]);
       expect(raw.sliceIndexes).toEqual(["by-dataId"]);
       expect(raw.slices!.keys).toEqual([["s1", "pressure", 0], ["s1", "temperature", 1]]);
       for (const m of raw.slices!.values) expect(Object.keys(m as object)).not.toContain("values");
@@ -270,8 +270,8 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
       );
 
       expect(out.versionBefore).toBe(1);
-      expect(out.versionAfter).toBe(2);
-      expect(out.schema).toBe(2);
+      expect(out.versionAfter).toBe(3);
+      expect(out.schema).toBe(3);
       // Every slice and its points, the quarantine reason, the stream state: all carried over.
       const byKey = (s: { channel: string; chunkIndex: number }) => `${s.channel}#${s.chunkIndex}`;
       expect(out.index.map(byKey)).toEqual(["temperature#0", "temperature#1", "rate#0", "temperature#2", "bad#0"]); // version order
@@ -296,6 +296,102 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
       expect(raw.slices!.keys).toEqual([[out.dataId, "bad", 0]]);
       expect(Object.keys(raw.slices!.values[0] as object)).not.toContain("timestamps");
       expect(raw.points!.values).toEqual([{ version: 7, timestamps: ts(0, 2), values: vs(0, 2) }]);
+    });
+  });
+
+  it("storage errors are errors: a failed read is transient and retried; a slice without its points is set aside as corrupt, kept and listed by key; the neighbours upload", async () => {
+    const name = "outbox-damage";
+    await withBrowserPage(`${emu.url}/healthz`, async (page) => {
+      const out = await page.evaluate(
+        async ({ name, endpoint, apiKey, t, v }) => {
+          const { AtomscaleClient, IndexedDbOutbox, TimeseriesStreamer } = window.AtomscaleStream;
+          const client = new AtomscaleClient({ apiKey, endpoint });
+          const { dataId } = await client.initializeStream({ pointsPerChunk: 5, streamName: "damaged in IndexedDB" });
+          const outbox = new IndexedDbOutbox({ name });
+          const stream = { dataId, pointsPerChunk: 5, endpoint: client.endpoint, streamPrefix: "/metrology" as const, nextChunkIndex: { T: 3, P: 3 }, phase: "open" as const, createdAt: 1, updatedAt: 2 };
+          const slices = ["T", "P"].flatMap((channel) => [0, 1, 2].map((c) => ({ dataId, channel, chunkIndex: c, timestamps: t.slice(c * 5, c * 5 + 5), values: v.slice(c * 5, c * 5 + 5), complete: true })));
+          await outbox.put(slices, [stream]);
+          const events: unknown[] = [];
+          outbox.on((e) => e.type === "corrupt" && events.push(e));
+
+          // A busy database: the next reads fail as a transaction would when the browser aborts it.
+          const get = IDBObjectStore.prototype.get;
+          let failures = 2;
+          IDBObjectStore.prototype.get = function (this: IDBObjectStore, ...args: Parameters<typeof get>) {
+            if (failures-- > 0) throw new DOMException("The transaction has finished.", "TransactionInactiveError");
+            return get.apply(this, args);
+          };
+          const transient = await outbox.read({ dataId, channel: "T", chunkIndex: 0 }).then(() => undefined, (e: { name: string; code: string; transient: boolean; key: unknown }) => ({ name: e.name, code: e.code, transient: e.transient, key: e.key }));
+          IDBObjectStore.prototype.get = get;
+          const pendingAfterTransient = outbox.pendingCount(dataId);
+          const readAgain = (await outbox.read({ dataId, channel: "T", chunkIndex: 0 }))?.values;
+
+          // Damage: T#1's points are gone from the database, its metadata still says pending.
+          await new Promise<void>((resolve, reject) => {
+            const req = indexedDB.open(name);
+            req.onsuccess = () => {
+              const tx = req.result.transaction("points", "readwrite");
+              tx.objectStore("points").delete([dataId, "T", 1]);
+              tx.oncomplete = () => (req.result.close(), resolve());
+              tx.onerror = () => reject(tx.error);
+            };
+            req.onerror = () => reject(req.error);
+          });
+          const streamer = new TimeseriesStreamer({ apiKey, endpoint, outbox, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
+          await streamer.flush(dataId);
+          const corrupt = outbox.corruptSlices(dataId).map(({ channel, chunkIndex, points, corrupt }) => ({ channel, chunkIndex, points, reason: corrupt.reason, keptAt: corrupt.keptAt }));
+          const pending = outbox.pendingCount(dataId);
+          await streamer.close();
+          const reopened = new IndexedDbOutbox({ name });
+          await reopened.open();
+          const afterReload = reopened.corruptSlices().map((c) => `${c.channel}#${c.chunkIndex}:${c.corrupt.reason}`);
+          await reopened.close();
+          return { dataId, transient, pendingAfterTransient, readAgain, corrupt, events: events.length, pending, afterReload };
+        },
+        { name, endpoint: emu.url, apiKey: emu.apiKey, t: ts(0, 15), v: vs(0, 15) },
+      );
+      expect(out.transient).toEqual({ name: "OutboxReadError", code: "outbox_read_failed", transient: true, key: { dataId: out.dataId, channel: "T", chunkIndex: 0 } });
+      expect(out.pendingAfterTransient).toBe(6);
+      expect(out.readAgain).toEqual(vs(0, 5));
+      expect(out.corrupt).toEqual([{ channel: "T", chunkIndex: 1, points: 5, reason: "invalid", keptAt: `IndexedDB "${name}", store "corrupt"` }]);
+      expect(out.events).toBe(1);
+      expect(out.pending).toBe(0);
+      expect(out.afterReload).toEqual(["T#1:invalid"]);
+      const raw = await rawDump(page, name);
+      expect(raw.slices!.keys).toEqual([]); // nothing pending; the damaged one lives in "corrupt"
+      const back = await readBack(emu, out.dataId);
+      expect(back.properties.P?.values).toEqual(vs(0, 15));
+      expect(back.properties.T?.values).toEqual([...vs(0, 5), ...vs(10, 5)]); // T#1 never sent, never acknowledged
+    });
+  });
+
+  it("stream states are kept whole (fields it does not know survive a reload), and finalized ones are pruned after pruneFinalizedAfterMs", async () => {
+    const name = "outbox-states";
+    await withBrowserPage(`${emu.url}/healthz`, async (page) => {
+      const base = { pointsPerChunk: 5, endpoint: emu.url, streamPrefix: "/metrology" as const, nextChunkIndex: { T: 2 }, createdAt: 1 };
+      const open = { ...base, dataId: "open-1", phase: "open" as const, updatedAt: 2, queuedInitialize: { streamName: "x" }, platformDataId: "p-1" };
+      const done = { ...base, dataId: "done-1", phase: "finalized" as const, updatedAt: Date.now() - 3_600_000 };
+      await page.evaluate(async ({ name, open, done }) => {
+        const outbox = new window.AtomscaleStream.IndexedDbOutbox({ name });
+        await outbox.putStream(open as never);
+        await outbox.putStream(done as never);
+        await outbox.close();
+      }, { name, open, done });
+      await reloadWithBundle(page);
+      const kept = await page.evaluate(async (name) => {
+        const outbox = new window.AtomscaleStream.IndexedDbOutbox({ name });
+        await outbox.open();
+        const streams = outbox.streams();
+        await outbox.close();
+        const pruning = new window.AtomscaleStream.IndexedDbOutbox({ name, pruneFinalizedAfterMs: 60_000 });
+        await pruning.open();
+        const after = pruning.streams().map((s) => s.dataId);
+        await pruning.close();
+        return { streams, after };
+      }, name);
+      expect(kept.streams.sort((a, b) => a.dataId.localeCompare(b.dataId))).toEqual([done, open]); // default: 7 days
+      expect(kept.after).toEqual(["open-1"]);
+      expect((await rawDump(page, name)).streams!.keys).toEqual(["open-1"]);
     });
   });
 

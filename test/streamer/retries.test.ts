@@ -5,7 +5,7 @@
  * never taken for acknowledged, and a damaged one is listed by finalize. Each ends with a read-back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryOutbox, TimeseriesStreamer, type SliceKey, type SliceMeta, type StoredSlice } from "../../lib/index.js";
+import { MemoryOutbox, TimeseriesStreamer, type CorruptSlice, type SliceKey, type SliceMeta, type StoredSlice } from "../../lib/index.js";
 import { emulatorOn, type RunningEmulator } from "../helpers/emulator.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { expectExact, T0, type Points } from "./exact.js";
@@ -87,7 +87,7 @@ describe("retries", () => {
   it("storage read errors: a transient one is retried (never an ack), a damaged slice is listed by finalize and close rejects", async () => {
     proxy.setPolicy(undefined);
     const failures = new Map<string, number>();
-    const corrupt: SliceMeta[] = [];
+    const corrupt: CorruptSlice[] = [];
     class FlakyOutbox extends MemoryOutbox {
       override async read(key: SliceKey): Promise<StoredSlice | undefined> {
         const k = `${key.channel}#${key.chunkIndex}`;
@@ -95,7 +95,7 @@ describe("retries", () => {
           // damaged: set aside by the outbox, reported, never sent
           const meta = this.get(key);
           if (meta) {
-            corrupt.push(meta);
+            corrupt.push({ ...meta, corrupt: { reason: "checksum", message: "checksum mismatch", at: Date.now() } });
             await this.remove([meta]);
           }
           throw Object.assign(new Error("checksum mismatch"), { code: "corrupt" });
@@ -107,7 +107,7 @@ describe("retries", () => {
         }
         return super.read(key);
       }
-      override corruptSlices(dataId?: string): SliceMeta[] {
+      override corruptSlices(dataId?: string): CorruptSlice[] {
         return corrupt.filter((m) => dataId === undefined || m.dataId === dataId);
       }
     }
