@@ -36,6 +36,10 @@ import { Ledger } from "./upload/ledger.js";
 import { retryOptions, type RetryOptions } from "./upload/retry.js";
 import { platformId, Uploader } from "./upload/uploader.js";
 
+/** EventTarget's own parameter types, named without the DOM library (the declarations compile under Node-only types too). */
+type Listener = Parameters<EventTarget["addEventListener"]>[1];
+type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
+
 export { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
 
@@ -484,10 +488,10 @@ export class TimeseriesStreamer extends EventTarget {
   override addEventListener<K extends keyof TimeseriesStreamerEventMap>(
     type: K,
     listener: ((event: CustomEvent<TimeseriesStreamerEventMap[K]>) => void) | { handleEvent(event: CustomEvent<TimeseriesStreamerEventMap[K]>): void } | null,
-    options?: AddEventListenerOptions | boolean,
+    options?: ListenerOptions,
   ): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+  override addEventListener(type: string, listener: Listener, options?: ListenerOptions): void;
+  override addEventListener(type: string, listener: Listener, options?: ListenerOptions): void {
     super.addEventListener(type, listener, options);
   }
 

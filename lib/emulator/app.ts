@@ -20,8 +20,8 @@ export { INSTRUMENT_TYPES } from "./routes/catalogue.js";
 export type { ListenAddress } from "./routes/config.js";
 
 /** The stream path prefixes the platform has used: `/tool-state` now, `/metrology` as a deprecated alias. */
-export type StreamPrefix = "/tool-state" | "/metrology";
-export const STREAM_PREFIXES: readonly StreamPrefix[] = ["/tool-state", "/metrology"];
+import { STREAM_PREFIXES, type StreamPrefix } from "./stream-prefixes.js";
+export { STREAM_PREFIXES, type StreamPrefix } from "./stream-prefixes.js";
 const CHAR_SOURCE: Record<StreamPrefix, CharSourceType> = { "/tool-state": "tool_state", "/metrology": "metrology" };
 
 export interface AppOptions {

@@ -5,7 +5,8 @@ import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireLockFile } from "../node/lock-file.js";
-import { createApp, STREAM_PREFIXES, type ListenAddress, type StreamPrefix } from "./app.js";
+import { createApp, type ListenAddress } from "./app.js";
+import { STREAM_PREFIXES, type StreamPrefix } from "./stream-prefixes.js";
 import { openDatabase } from "./database.js";
 import { Store } from "./store.js";
 

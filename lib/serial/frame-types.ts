@@ -29,7 +29,7 @@ export function concat(parts: readonly Uint8Array[], length: number): Uint8Array
   return out;
 }
 
-export function tooLong(size: number, max: number, head: Uint8Array, t: number, decoder: TextDecoder, what: string): DriverProblem {
+export function tooLong(size: number, max: number, head: Uint8Array, t: number, decoder: { decode(input: Uint8Array): string }, what: string): DriverProblem {
   return {
     kind: `${what}-too-long`,
     message: `A ${what} of ${size} bytes exceeds the ${max}-byte limit and was skipped (raise the limit if the instrument really sends such ${what}s).`,

@@ -203,7 +203,7 @@ describe("a reading the streamer would refuse", () => {
     const run = await pollSimulator("eurotherm-bisynch", 4, {}, { channels: ["ok", "bad\u0000name", "x".repeat(256)] }, (r) => r.readings.length >= 2);
     expect(run.readings.map((r) => r.channel)).toEqual(["ok", "ok"]);
     expect(run.problems.slice(0, 2).map((p) => p.kind)).toEqual(["bad-reading", "bad-reading"]);
-    expect(run.problems[0]!.message).toMatch(/^Skipped a reading: the channel name "bad\\u0000name" holds a NUL character/);
+    expect(run.problems[0]!.message).toMatch(/^Skipped a reading: reading\.channel contains a NUL character .*\(got "bad\\u0000name"\)/);
     expect(run.problems[1]!.message).toMatch(/^Skipped a reading: .*must be 1–255 characters long, not 256/);
   });
 });

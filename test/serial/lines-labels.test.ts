@@ -117,6 +117,6 @@ describe("report, never abort", () => {
   it("a NUL in a label is a bad line (the platform's database cannot store it)", async () => {
     const { readings, problems } = await readAll([encode("\na:1\nb\u0000c:2\na:3\n")]);
     expect(named(readings)).toEqual(["a=1", "a=3"]);
-    expect(problems.map((p) => p.message)).toEqual(['Skipped a line: the channel name "b\\u0000c" holds a NUL character, which the platform cannot store.']);
+    expect(problems.map((p) => p.message)).toEqual(['Skipped a line: the channel name contains a NUL character (U+0000), which the platform cannot store; remove it (got "b\\u0000c").']);
   });
 });
