@@ -15,7 +15,7 @@ import { Ledger, type OutboxSummary } from "./ledger.js";
 import { resolveOutboxOptions } from "./options.js";
 import { sliceBytes } from "./sizes.js";
 import { SliceIndexView } from "./slice-index.js";
-import { prunableStreams, repairNextChunkIndex } from "./stream-states.js";
+import { prunableStreams, repairLedgers, repairNextChunkIndex } from "./stream-states.js";
 import type {
   CorruptInfo,
   CorruptSlice,
@@ -110,7 +110,7 @@ export abstract class BaseOutbox {
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
       for (const c of corrupt) this.#corrupt.set(`${keyString(c)}\u0000${c.version}\u0000${c.corrupt?.keptAt ?? ""}`, c);
-      await this.#repairNextChunkIndex([...slices, ...corrupt]);
+      await this.#repairNextChunkIndex([...slices, ...corrupt], slices);
       await this.#prune(Date.now());
       if (corrupt.length > 0) this.#emit({ type: "corrupt", slices: corrupt });
     })());
@@ -121,8 +121,14 @@ export abstract class BaseOutbox {
    * next chunk index is at least past every stored slice, and the repaired state is written back at
    * once — so it holds even after those slices are acked and deleted, in this process or the next.
    */
-  async #repairNextChunkIndex(stored: SliceMeta[]): Promise<void> {
+  async #repairNextChunkIndex(stored: SliceMeta[], pending: SliceMeta[]): Promise<void> {
     for (const st of repairNextChunkIndex(this.#streams, stored)) {
+      await this.storage.writeStream(st);
+      this.#streams.set(st.dataId, st);
+    }
+    // The same tear leaves the stream's ledger without the slice's count: verify would then read the
+    // server's copy of it as a difference (or shift every offset after it).
+    for (const st of repairLedgers(this.#streams, pending)) {
       await this.storage.writeStream(st);
       this.#streams.set(st.dataId, st);
     }

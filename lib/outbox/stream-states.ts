@@ -1,4 +1,5 @@
 /** Rules over the streams' states an outbox keeps: the next chunk index never goes backwards; old finalized states are pruned. */
+import { Ledger } from "../upload/ledger.js";
 import type { SliceMeta, StreamState } from "./types.js";
 
 /**
@@ -14,6 +15,26 @@ export function repairNextChunkIndex(streams: ReadonlyMap<string, StreamState>, 
     }
   }
   return [...repaired.values()];
+}
+
+/**
+ * States whose ledger (what the read-back before finalize must show) misses a pending slice's count — the
+ * same kill between the two renames: the slice was accepted, its state not yet written. A pending slice
+ * is the newest accepted version of its key, so its count is the one the server must end up holding.
+ */
+export function repairLedgers(streams: ReadonlyMap<string, StreamState>, pending: Iterable<SliceMeta>): StreamState[] {
+  const ledgers = new Map<string, { state: StreamState; ledger: Ledger; changed: boolean }>();
+  for (const s of pending) {
+    const st = streams.get(s.dataId);
+    if (!st?.ledger) continue; // no ledger (a state from before ledgers): nothing to keep consistent
+    let entry = ledgers.get(s.dataId);
+    if (!entry) ledgers.set(s.dataId, (entry = { state: st, ledger: Ledger.from(st.ledger), changed: false }));
+    if (entry.ledger.points(s.channel, s.chunkIndex) !== s.points) {
+      entry.ledger.set(s.channel, s.chunkIndex, s.points);
+      entry.changed = true;
+    }
+  }
+  return [...ledgers.values()].filter((e) => e.changed).map((e) => ({ ...e.state, ledger: e.ledger.toStored() }));
 }
 
 /** Finalized streams last changed at least `olderThanMs` before `now` that hold no slice any more. */

@@ -385,10 +385,11 @@ export class Uploader {
     this.#failures++;
     const delay = retryDelay(undefined, this.#failures, this.#o.retry, this.#o.random);
     this.#hold(metas.map(keyString), delay);
-    const err = new Error(
-      `The outbox could not read ${metas.length} pending slice(s) of ${dataId} (${(error as Error)?.message ?? String(error)}); they stay pending and are retried in ${delay} ms.`,
-      { cause: error },
-    );
+    // The storage's own error (OutboxReadError: code, transient, key, cause) is what the caller sees.
+    const err =
+      error instanceof Error
+        ? error
+        : new Error(`The outbox could not read ${metas.length} pending slice(s) of ${dataId} (${String(error)}); they stay pending and are retried.`);
     this.#o.events.failed(err, { dataId, slices: metas, classification: "transient", retryInMs: delay });
   }
 
