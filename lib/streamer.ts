@@ -12,6 +12,7 @@ import { MemoryOutbox } from "./outbox/memory.js";
 import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
 import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
+import { toRecover, type StateWithOpenChunks } from "./streamer/open-chunks.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
 import type { Clients } from "./streamer/platform-initialize.js";
 import type {
@@ -84,6 +85,8 @@ export class TimeseriesStreamer extends EventTarget {
   /** The platform identity of streams whose state this streamer changed (see #writeState). */
   readonly #identity = new Map<string, Partial<StreamState>>();
   readonly #writables = new Map<string, UploadStream>();
+  /** The open chunks of each stream's writable as last put (see streamer/open-chunks.ts); undefined: none. */
+  readonly #openChunks = new Map<string, Slice[] | undefined>();
   /** How to seal each open writable's chunks into the outbox, by stream. */
   readonly #sealers = new Map<string, () => Promise<void>>();
   readonly #log: (level: keyof typeof LEVELS, message: string) => void;
@@ -162,13 +165,14 @@ export class TimeseriesStreamer extends EventTarget {
     });
     const unsubscribe = this.outbox.on(report);
     this.ready = this.outbox.open().then(
-      () => {
+      async () => {
         // What a previous run accepted and left pending counts as accepted here too.
         for (const s of this.outbox.slices()) {
           const c = this.#countersFor(s.dataId);
           c.accepted += s.points;
           if (!s.complete) c.partial.set(keyString(s), { accepted: s.points, acked: 0 });
         }
+        await this.#recoverOpenChunks();
         const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
         const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
         const queued = this.outbox.streams().filter((s) => s.pendingInitialize).length;
@@ -310,7 +314,7 @@ export class TimeseriesStreamer extends EventTarget {
           await streamer.ready;
           await streamer.outbox.waitForSpace();
         },
-        accept: (slices, next) => streamer.#accept(dataId, slices, next),
+        accept: (slices, next, open) => streamer.#accept(dataId, slices, next, open),
         report: (error) => streamer.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification }),
         finalize: async (timeoutMs) => {
           const result = await streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
@@ -567,14 +571,19 @@ export class TimeseriesStreamer extends EventTarget {
     for (const key of IDENTITY) if (key in changes) Object.assign(identity, { [key]: changes[key] });
     this.#identity.set(dataId, identity);
     const current = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
-    const next: StreamState = { ...current, ...identity, ...changes, updatedAt: Date.now() };
+    const next: StateWithOpenChunks = { ...current, ...identity, ...changes, updatedAt: Date.now() };
+    // A put of the stream's open chunks may be on its way: the newest of them, never an older copy.
+    if (this.#openChunks.has(dataId)) next.openChunks = this.#openChunks.get(dataId);
     if (this.#verify) next.ledger = this.#ledgerFor(dataId).toStored();
     return this.outbox.putStream(next);
   }
 
   /** Put slices in the outbox with the stream's state. Starts the put synchronously (ordering of versions). */
-  #accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>): Promise<void> {
+  #accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>, open?: Slice[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("This TimeseriesStreamer is closed."));
+    // Open chunks are kept only where they outlive the process; a MemoryOutbox would hold them in memory twice.
+    if (open !== undefined && this.outbox.durable) this.#openChunks.set(dataId, open.length > 0 ? open : undefined);
+    else if (slices.length === 0) return Promise.resolve();
     const state = this.outbox.getStream(dataId) ?? this.#openState(dataId);
     if (state.phase !== "open") return Promise.reject(new StreamClosedError(dataId, state.phase));
     const next = channelRecord<number>(Object.entries(state.nextChunkIndex));
@@ -582,7 +591,8 @@ export class TimeseriesStreamer extends EventTarget {
     if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(ownEntry(next, ch) ?? 0, n);
     const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
     const counters = this.#countersFor(dataId);
-    const written: StreamState = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
+    const written: StateWithOpenChunks = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
+    if (this.#openChunks.has(dataId)) written.openChunks = this.#openChunks.get(dataId);
     if (this.#verify) {
       const ledger = this.#ledgerFor(dataId);
       for (const s of slices) ledger.set(s.channel, s.chunkIndex, s.values.length);
@@ -600,6 +610,26 @@ export class TimeseriesStreamer extends EventTarget {
         throw error;
       },
     );
+  }
+
+  /**
+   * Put the open chunks a previous process left in stream states (its writes had resolved) as short
+   * slices. A failure is reported by #accept and leaves them in the state for the next start.
+   */
+  async #recoverOpenChunks(): Promise<void> {
+    for (const state of this.outbox.streams()) {
+      const slices = toRecover(this.outbox, state);
+      if ((state as StateWithOpenChunks).openChunks === undefined) continue;
+      if (state.phase !== "open") {
+        if (slices.length > 0) {
+          this.#log("error", `stream ${state.dataId} is ${state.phase} but its state holds ${slices.length} open chunk(s) a previous run left: ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")}; they stay in the outbox's state, not sent`);
+        }
+        continue;
+      }
+      if (slices.length > 0) this.#log("info", `recovering ${slices.length} open chunk(s) of ${state.dataId} left by a previous run`);
+      // Put with no open chunks: the state forgets them in the same write (also those already covered).
+      await this.#accept(state.dataId, slices, undefined, []).catch(() => {}); // reported by #accept
+    }
   }
 
   #accepted(dataId: string, slices: Slice[], counters: Counters): void {

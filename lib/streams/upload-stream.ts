@@ -25,8 +25,12 @@ export interface UploadTarget {
   readonly startChunkIndex: Readonly<Record<string, number>>;
   /** Resolves when there is room in the outbox (backpressure). */
   waitForSpace(): Promise<void>;
-  /** Put slices in the outbox, durably, with the stream's next chunk indices. Must start the put synchronously. */
-  accept(slices: Slice[], nextChunkIndex: Record<string, number>): Promise<void>;
+  /**
+   * Put slices in the outbox, durably, with the stream's next chunk indices and, when given, the open
+   * chunks (every point not yet in a slice; kept in the stream's state by a durable outbox, put as short
+   * slices by the next process if this one ends first). Must start the put synchronously.
+   */
+  accept(slices: Slice[], nextChunkIndex: Record<string, number>, open?: Slice[]): Promise<void>;
   /** Report a failure that no caller is waiting for (a timer's partial put). */
   report(error: unknown): void;
   finalize(timeoutMs: number | undefined): Promise<unknown>;
@@ -38,8 +42,9 @@ export interface UploadTarget {
 }
 
 /**
- * A WritableStream of readings for one stream: `write()` resolves once the slices its readings
- * completed are durable in the outbox; when the outbox is full, writes wait (`desiredSize` drops).
+ * A WritableStream of readings for one stream: `write()` resolves once its readings are durable in
+ * the outbox — those that completed slices as slices, the rest with the open chunks in the stream's
+ * state (a durable outbox; see streamer/open-chunks.ts), so a reload or a crash loses no resolved write; when the outbox is full, writes wait (`desiredSize` drops).
  * Partial slices go out after `maxLatencyMs`. `close()` seals the open chunks, drains and finalizes;
  * `abort()` seals them and keeps them in the outbox. A reading that is not valid rejects its write
  * with a message naming the field and value — the open chunks are sealed into the outbox first, so
@@ -63,7 +68,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
       timer = setTimeout(() => {
         timer = undefined;
         const partials = chunker.partials();
-        if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
+        if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
       }, latency);
     };
     // In a page: when it is hidden or being unloaded, put the open chunks in the outbox now (as partial
@@ -71,7 +76,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
     const persistOpen = () => {
       if (done) return;
       const partials = chunker.partials();
-      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
     };
     const doc = (globalThis as { document?: Document }).document;
     const onVisibility = () => {
@@ -89,7 +94,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
       }
       stopTimer();
       const rest = chunker.seal();
-      if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex());
+      if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex(), []);
     };
     target.register(async () => {
       if (done) return;
@@ -110,7 +115,9 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         }
         await target.waitForSpace();
         const full = chunker.add(batch);
-        if (full.length > 0) await target.accept(full, chunker.nextChunkIndex());
+        // One put per write: the slices it completed and the open chunks with it (design §3.3: the
+        // write resolves when all its readings are durable, not only those that filled a chunk).
+        await target.accept(full, chunker.nextChunkIndex(), chunker.open());
         if (chunker.dirty) armTimer();
         else stopTimer();
       },
