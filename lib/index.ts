@@ -6,7 +6,7 @@
  */
 
 // The streamer (the seed's TimeseriesStreamer) and its types
-export { TimeseriesStreamer, StreamClosedError, UnsentDataError } from "./streamer.js";
+export { TimeseriesStreamer, FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer.js";
 export type {
   TimeseriesStreamerEventMap,
   ForeignStream,

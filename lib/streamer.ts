@@ -10,7 +10,7 @@ import type { ErrorClassification } from "./api/errors.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
 import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
-import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+import { FinalizeRefusedError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
 import { toRecover, type StateWithOpenChunks } from "./streamer/open-chunks.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
@@ -41,7 +41,7 @@ import { platformId, Uploader } from "./upload/uploader.js";
 type Listener = Parameters<EventTarget["addEventListener"]>[1];
 type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
 
-export { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
 
 /** Per-stream counters (in memory; they restart at zero with the process). */
@@ -416,11 +416,7 @@ export class TimeseriesStreamer extends EventTarget {
   #result(dataId: string, status: FinalizeResult["status"], unsent: SliceMeta[]): FinalizeResult {
     const state = this.outbox.getStream(dataId);
     if (status === "finalized" && state?.finalizeError) {
-      throw Object.assign(new Error(`The server refused to finalize stream ${dataId}: ${state.finalizeError.message}`), {
-        dataId,
-        status: state.finalizeError.status,
-        detail: state.finalizeError.detail,
-      });
+      throw new FinalizeRefusedError(dataId, state.finalizeError.status, state.finalizeError.detail, state.finalizeError.message);
     }
     const gaveUp = this.#uploader.verification(dataId)?.gaveUp ?? [];
     const unverified: UnverifiedSlice[] = gaveUp.map((d) => ({ dataId, channel: d.channel, chunkIndex: d.firstChunk, expectedPoints: d.expectedPoints, serverPoints: d.serverPoints }));
@@ -435,22 +431,21 @@ export class TimeseriesStreamer extends EventTarget {
 
   stats(dataId: string): StreamStats {
     const counters = this.#counters.get(dataId);
-    const mine = this.outbox.slices(dataId);
-    const pending = mine.filter((s) => !s.quarantined);
-    const oldest = pending.reduce((min, s) => Math.min(min, s.createdAt), Infinity);
+    // Counted by the outbox as slices come and go: no record per pending slice here (the page and the CLI ask often).
+    const summary = this.outbox.summary(dataId);
     const state = this.outbox.getStream(dataId);
     const record = this.#uploader.verification(dataId);
     return {
       acceptedPoints: counters?.accepted ?? 0,
       ackedPoints: counters?.acked ?? 0,
-      pendingSlices: pending.length,
-      pendingBytes: pending.reduce((n, s) => n + s.bytes, 0),
-      oldestPendingMs: pending.length > 0 ? Math.max(0, Date.now() - oldest) : 0,
+      pendingSlices: summary.pendingSlices,
+      pendingBytes: summary.pendingBytes,
+      oldestPendingMs: summary.oldestPendingAt !== undefined ? Math.max(0, Date.now() - summary.oldestPendingAt) : 0,
       inFlight: this.#uploader.inFlight(dataId),
       inDoubt: this.#uploader.inDoubt(dataId),
       retries: this.#uploader.retries(dataId),
-      quarantined: mine.length - pending.length,
-      corruptSlices: this.outbox.corruptSlices(dataId).length,
+      quarantined: summary.quarantinedSlices,
+      corruptSlices: summary.corruptSlices,
       state: state?.phase ?? "unknown",
       platformDataId: state ? platformId(state, dataId) : undefined,
       initialize: state?.initializeError ? "refused" : state?.pendingInitialize ? "queued" : "done",
