@@ -416,7 +416,8 @@ export class TimeseriesStreamer extends EventTarget {
   #result(dataId: string, status: FinalizeResult["status"], unsent: SliceMeta[]): FinalizeResult {
     const state = this.outbox.getStream(dataId);
     if (status === "finalized" && state?.finalizeError) {
-      throw new FinalizeRefusedError(dataId, state.finalizeError.status, state.finalizeError.detail, state.finalizeError.message);
+      const refusal = state.finalizeError;
+      throw new FinalizeRefusedError(dataId, refusal.status, refusal.detail, refusal.message, { cause: refusal });
     }
     const gaveUp = this.#uploader.verification(dataId)?.gaveUp ?? [];
     const unverified: UnverifiedSlice[] = gaveUp.map((d) => ({ dataId, channel: d.channel, chunkIndex: d.firstChunk, expectedPoints: d.expectedPoints, serverPoints: d.serverPoints }));

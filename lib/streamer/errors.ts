@@ -35,7 +35,8 @@ export class UnsentDataError extends Error {
 
 /**
  * The server refused to finalize a stream (a 4xx): it stays as it is on the platform and is not retried.
- * `status` and `detail` are the server's; `cause` the ApiError, when this process saw it.
+ * `status` and `detail` are the server's; `cause` the refusal as the outbox recorded it (status, code,
+ * detail, message, time) — the uploader may have met it in an earlier run.
  */
 export class FinalizeRefusedError extends Error {
   override readonly name = "FinalizeRefusedError";
