@@ -6,7 +6,6 @@
  * the platform is unreachable: its initialize waits in the outbox with its readings.
  */
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
-import type { ErrorClassification } from "./api/errors.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
 import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
@@ -315,7 +314,7 @@ export class TimeseriesStreamer extends EventTarget {
           await streamer.outbox.waitForSpace();
         },
         accept: (slices, next, open) => streamer.#accept(dataId, slices, next, open),
-        report: (error) => streamer.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification }),
+        report: (error) => streamer.#emit("error", { error, dataId, classification: "storage" }),
         finalize: async (timeoutMs) => {
           const result = await streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
           if (streamer.outbox.durable) return;
@@ -601,8 +600,8 @@ export class TimeseriesStreamer extends EventTarget {
         // (The ledger keeps the refused keys: the caller was told, and a retry of the same call puts them again.)
         const code = (error as { code?: string })?.code;
         this.#log("error", `the outbox refused ${slices.length} slice(s) of ${dataId}: ${(error as Error)?.message}`);
-        this.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification, refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
-        if (code === "outbox_quota" || code === "outbox_full") this.#emit("state", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
+        this.#emit("error", { error, dataId, classification: "storage", refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
+        if (code === "outbox_quota" || code === "outbox_full") this.#emit("storage", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
         throw error;
       },
     );
