@@ -12,6 +12,8 @@ import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "
 import { FinalizeRefusedError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
 import { toRecover, type StateWithOpenChunks } from "./streamer/open-chunks.js";
+import { Progress } from "./streamer/progress.js";
+import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
 import type { Clients } from "./streamer/platform-initialize.js";
 import type {
@@ -29,7 +31,7 @@ import type {
   UnverifiedSlice,
 } from "./streamer/types.js";
 import { UploadStream, type UploadStreamOptions } from "./streams/upload-stream.js";
-import { channelRecord, keyString, ownEntry, type Slice } from "./types.js";
+import { channelRecord, ownEntry, type Slice } from "./types.js";
 import { sameEndpoint } from "./upload/endpoint.js";
 import { foreignStreams } from "./streamer/foreign.js";
 import { Ledger } from "./upload/ledger.js";
@@ -42,14 +44,6 @@ type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
 
 export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
-
-/** Per-stream counters (in memory; they restart at zero with the process). */
-interface Counters {
-  accepted: number;
-  acked: number;
-  /** Keys whose newest accepted slice is partial: points accepted and acked so far for them. */
-  partial: Map<string, { accepted: number; acked: number }>;
-}
 
 const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
 
@@ -79,7 +73,7 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #retry: Required<RetryOptions>;
   readonly #verify: boolean;
   readonly #adopt: boolean;
-  readonly #counters = new Map<string, Counters>();
+  readonly #progress = new Progress();
   readonly #ledgers = new Map<string, Ledger>();
   /** The platform identity of streams whose state this streamer changed (see #writeState). */
   readonly #identity = new Map<string, Partial<StreamState>>();
@@ -89,7 +83,7 @@ export class TimeseriesStreamer extends EventTarget {
   /** How to seal each open writable's chunks into the outbox, by stream. */
   readonly #sealers = new Map<string, () => Promise<void>>();
   readonly #log: (level: keyof typeof LEVELS, message: string) => void;
-  #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
 
   constructor(options: TimeseriesStreamerOptions) {
@@ -166,11 +160,7 @@ export class TimeseriesStreamer extends EventTarget {
     this.ready = this.outbox.open().then(
       async () => {
         // What a previous run accepted and left pending counts as accepted here too.
-        for (const s of this.outbox.slices()) {
-          const c = this.#countersFor(s.dataId);
-          c.accepted += s.points;
-          if (!s.complete) c.partial.set(keyString(s), { accepted: s.points, acked: 0 });
-        }
+        this.#progress.pending(this.outbox.slices());
         await this.#recoverOpenChunks();
         const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
         const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
@@ -430,14 +420,14 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   stats(dataId: string): StreamStats {
-    const counters = this.#counters.get(dataId);
+    const progress = this.#progress.of(dataId);
     // Counted by the outbox as slices come and go: no record per pending slice here (the page and the CLI ask often).
     const summary = this.outbox.summary(dataId);
     const state = this.outbox.getStream(dataId);
     const record = this.#uploader.verification(dataId);
     return {
-      acceptedPoints: counters?.accepted ?? 0,
-      ackedPoints: counters?.acked ?? 0,
+      acceptedPoints: progress.acceptedPoints,
+      ackedPoints: progress.ackedPoints,
       pendingSlices: summary.pendingSlices,
       pendingBytes: summary.pendingBytes,
       oldestPendingMs: summary.oldestPendingAt !== undefined ? Math.max(0, Date.now() - summary.oldestPendingAt) : 0,
@@ -585,7 +575,6 @@ export class TimeseriesStreamer extends EventTarget {
     for (const s of slices) next[s.channel] = Math.max(ownEntry(next, s.channel) ?? 0, s.chunkIndex + 1);
     if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(ownEntry(next, ch) ?? 0, n);
     const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
-    const counters = this.#countersFor(dataId);
     const written: StateWithOpenChunks = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
     if (this.#openChunks.has(dataId)) written.openChunks = this.#openChunks.get(dataId);
     if (this.#verify) {
@@ -594,7 +583,7 @@ export class TimeseriesStreamer extends EventTarget {
       written.ledger = ledger.toStored();
     }
     return this.outbox.put(records, [written]).then(
-      () => this.#accepted(dataId, slices, counters),
+      () => this.#accepted(dataId, slices),
       (error: unknown) => {
         // The outbox refused (full with overflow "error", or the browser's storage quota): say so loudly.
         // (The ledger keeps the refused keys: the caller was told, and a retry of the same call puts them again.)
@@ -627,36 +616,16 @@ export class TimeseriesStreamer extends EventTarget {
     }
   }
 
-  #accepted(dataId: string, slices: Slice[], counters: Counters): void {
-    for (const s of slices) {
-      const k = keyString({ dataId, channel: s.channel, chunkIndex: s.chunkIndex });
-      const partial = counters.partial.get(k);
-      counters.accepted += s.values.length - (partial?.accepted ?? 0);
-      if (s.complete && !partial) continue;
-      counters.partial.set(k, { accepted: s.values.length, acked: partial?.acked ?? 0 });
-    }
+  #accepted(dataId: string, slices: Slice[]): void {
+    this.#progress.accepted(dataId, slices);
     this.#log("trace", `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
   }
 
   #acked(dataId: string, slices: SliceMeta[]): void {
-    const counters = this.#countersFor(dataId);
-    for (const s of slices) {
-      const k = keyString(s);
-      const partial = counters.partial.get(k);
-      counters.acked += s.points - (partial?.acked ?? 0);
-      if (partial) {
-        if (s.complete && partial.accepted === s.points) counters.partial.delete(k);
-        else partial.acked = s.points;
-      }
-    }
+    this.#progress.acked(dataId, slices);
     this.#log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
-    this.#emit("progress", { dataId, ackedPoints: counters.acked, acceptedPoints: counters.accepted, pendingSlices: this.outbox.pendingCount(dataId) });
-  }
-
-  #countersFor(dataId: string): Counters {
-    let c = this.#counters.get(dataId);
-    if (!c) this.#counters.set(dataId, (c = { accepted: 0, acked: 0, partial: new Map() }));
-    return c;
+    const { ackedPoints, acceptedPoints } = this.#progress.of(dataId);
+    this.#emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: this.outbox.pendingCount(dataId) });
   }
 
   #drained(dataId: string): boolean {
@@ -664,30 +633,12 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   #settled(): void {
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.settled();
   }
 
   /** Wait until `ready()` holds; false on timeout. Rejects on abort or when the streamer closes. */
   #until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    return new Promise<boolean>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (fn: () => void) => {
-        this.#waiters.delete(check);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        fn();
-      };
-      const check = () => {
-        if (ready()) finish(() => resolve(true));
-        else if (this.#closed) finish(() => reject(new Error("The TimeseriesStreamer was closed while waiting.")));
-      };
-      const onAbort = () => finish(() => reject(signal!.reason ?? new DOMException("Aborted", "AbortError")));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort);
-      if (timeoutMs !== undefined) timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
-      this.#waiters.add(check);
-    });
+    return this.#waiters.until(ready, signal, timeoutMs);
   }
 
   #emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void {
