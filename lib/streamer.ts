@@ -80,8 +80,6 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #writables = new Map<string, UploadStream>();
   /** The open chunks of each stream's writable as last put (see streamer/open-chunks.ts); undefined: none. */
   readonly #openChunks = new Map<string, Slice[] | undefined>();
-  /** How to seal each open writable's chunks into the outbox, by stream. */
-  readonly #sealers = new Map<string, () => Promise<void>>();
   readonly #log: (level: keyof typeof LEVELS, message: string) => void;
   readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
@@ -321,12 +319,8 @@ export class TimeseriesStreamer extends EventTarget {
           }
         },
         detach: () => {
-          if (streamer.#writables.get(dataId) === writable) {
-            streamer.#writables.delete(dataId);
-            streamer.#sealers.delete(dataId);
-          }
+          if (streamer.#writables.get(dataId) === writable) streamer.#writables.delete(dataId);
         },
-        register: (seal) => void streamer.#sealers.set(dataId, seal),
       },
       options,
     );
@@ -364,7 +358,7 @@ export class TimeseriesStreamer extends EventTarget {
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!this.outbox.getStream(dataId)) await this.outbox.putStream(this.#newState(dataId, 0));
     // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
-    await this.#sealers.get(dataId)?.();
+    await this.#writables.get(dataId)?.seal();
     let state = this.outbox.getStream(dataId)!;
     if (state.phase === "finalized") return this.#result(dataId, "finalized", []);
 

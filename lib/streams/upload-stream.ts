@@ -36,9 +36,8 @@ export interface UploadTarget {
   finalize(timeoutMs: number | undefined): Promise<unknown>;
   /** On close without finalizing: resolve when nothing would be lost at exit (a non-durable outbox waits for the server), or reject naming what is unsent. */
   drain?(timeoutMs: number | undefined): Promise<void>;
+  /** This writable takes no more readings (closed, aborted, sealed, or refused a bad reading). */
   detach(): void;
-  /** Hand the streamer a way to seal this writable's open chunks (a finalize while it is still open). */
-  register(seal: () => Promise<void>): void;
 }
 
 /**
@@ -71,37 +70,24 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
       }, latency);
     };
-    // In a page: when it is hidden or being unloaded, put the open chunks in the outbox now (as partial
-    // slices under their own index), so that a closed tab or a discarded page loses nothing. No `unload`.
-    const persistOpen = () => {
+    // Send the open chunks now as partial slices (their readings are durable already: this makes them
+    // visible sooner, e.g. when a page is hidden — see persistOnPageHide).
+    const sendOpen = () => {
       if (done) return;
       const partials = chunker.partials();
       if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
     };
-    const doc = (globalThis as { document?: Document }).document;
-    const onVisibility = () => {
-      if (doc?.visibilityState === "hidden") persistOpen();
-    };
-    const page = typeof globalThis.addEventListener === "function" && doc !== undefined;
-    if (page) {
-      globalThis.addEventListener("pagehide", persistOpen);
-      doc.addEventListener("visibilitychange", onVisibility);
-    }
     const sealAll = async () => {
-      if (page) {
-        globalThis.removeEventListener("pagehide", persistOpen);
-        doc.removeEventListener("visibilitychange", onVisibility);
-      }
       stopTimer();
       const rest = chunker.seal();
       if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex(), []);
     };
-    target.register(async () => {
+    const seal = async () => {
       if (done) return;
       done = true;
       await sealAll();
       target.detach();
-    });
+    };
     super({
       async write(batch) {
         if (done) throw new Error(`Stream ${target.dataId} is being finalized: this writable takes no more readings.`);
@@ -134,5 +120,23 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         target.detach();
       },
     });
+    this.#seal = seal;
+    this.#sendOpen = sendOpen;
+  }
+
+  readonly #seal: () => Promise<void>;
+  readonly #sendOpen: () => void;
+
+  /**
+   * Close the open chunks as they are (short slices) into the outbox and take no more readings: what
+   * `finalize()` does to a writable still open on its stream. Writes after it reject.
+   */
+  seal(): Promise<void> {
+    return this.#seal();
+  }
+
+  /** Send the open chunks now as partial slices (same chunk index; the chunks stay open). */
+  sendOpen(): void {
+    this.#sendOpen();
   }
 }

@@ -36,6 +36,7 @@ export const SURFACE: Record<string, EntrySurface> = {
       "ValidateReadingsStream",
       "distinctByContent",
       "nowSeconds",
+      "persistOnPageHide",
       "pollTimeseries",
       "pollTimeseriesStream",
     ],
