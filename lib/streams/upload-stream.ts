@@ -1,4 +1,5 @@
 import { Chunker } from "./chunker.js";
+import { LatencyTimer } from "./latency-timer.js";
 import { WritableStreamBase } from "./web-streams.js";
 import type { Reading, Slice } from "../types.js";
 
@@ -54,22 +55,12 @@ export interface UploadTarget {
 export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
   constructor(target: UploadTarget, options: UploadStreamOptions = {}) {
     const chunker = new Chunker({ pointsPerChunk: target.pointsPerChunk, startChunkIndex: target.startChunkIndex });
-    const latency = options.maxLatencyMs ?? 1000;
-    const live = latency > 0 && Number.isFinite(latency);
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let done = false;
-    const stopTimer = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    };
-    const armTimer = () => {
-      if (!live || done || timer !== undefined || !chunker.dirty) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        const partials = chunker.partials();
-        if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
-      }, latency);
-    };
+    const timer = new LatencyTimer(options.maxLatencyMs, () => {
+      if (done) return;
+      const partials = chunker.partials();
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
+    });
     // Send the open chunks now as partial slices (their readings are durable already: this makes them
     // visible sooner, e.g. when a page is hidden — see persistOnPageHide).
     const sendOpen = () => {
@@ -78,7 +69,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
       if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
     };
     const sealAll = async () => {
-      stopTimer();
+      timer.stop();
       const rest = chunker.seal();
       if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex(), []);
     };
@@ -104,8 +95,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         // One put per write: the slices it completed and the open chunks with it (design §3.3: the
         // write resolves when all its readings are durable, not only those that filled a chunk).
         await target.accept(full, chunker.nextChunkIndex(), chunker.open());
-        if (chunker.dirty) armTimer();
-        else stopTimer();
+        if (!done) timer.update(chunker.dirty);
       },
       async close() {
         done = true;
