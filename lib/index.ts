@@ -6,7 +6,7 @@
  */
 
 // The streamer (the seed's TimeseriesStreamer) and its types
-export { TimeseriesStreamer, StreamClosedError, UnsentDataError } from "./streamer.js";
+export { TimeseriesStreamer, FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer.js";
 export type {
   TimeseriesStreamerEventMap,
   ForeignStream,
@@ -31,6 +31,7 @@ export { ChunkStream } from "./streams/chunk-stream.js";
 export type { ChunkStreamOptions } from "./streams/chunk-stream.js";
 // What streamer.writable() returns; made by the streamer, so a type only.
 export type { UploadStream, UploadStreamOptions } from "./streams/upload-stream.js";
+export { persistOnPageHide } from "./streams/page-lifecycle.js";
 export { ValidateReadingsStream } from "./streams/validate-readings.js";
 export type { ValidateReadingsStreamOptions, InvalidReading } from "./streams/validate-readings.js";
 

@@ -6,12 +6,14 @@
  * the platform is unreachable: its initialize waits in the outbox with its readings.
  */
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
-import type { ErrorClassification } from "./api/errors.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
 import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
-import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+import { FinalizeRefusedError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
+import { toRecover, type StateWithOpenChunks } from "./streamer/open-chunks.js";
+import { Progress } from "./streamer/progress.js";
+import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
 import type { Clients } from "./streamer/platform-initialize.js";
 import type {
@@ -29,7 +31,7 @@ import type {
   UnverifiedSlice,
 } from "./streamer/types.js";
 import { UploadStream, type UploadStreamOptions } from "./streams/upload-stream.js";
-import { channelRecord, keyString, ownEntry, type Slice } from "./types.js";
+import { channelRecord, ownEntry, type Slice } from "./types.js";
 import { sameEndpoint } from "./upload/endpoint.js";
 import { foreignStreams } from "./streamer/foreign.js";
 import { Ledger } from "./upload/ledger.js";
@@ -40,16 +42,8 @@ import { platformId, Uploader } from "./upload/uploader.js";
 type Listener = Parameters<EventTarget["addEventListener"]>[1];
 type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
 
-export { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
-
-/** Per-stream counters (in memory; they restart at zero with the process). */
-interface Counters {
-  accepted: number;
-  acked: number;
-  /** Keys whose newest accepted slice is partial: points accepted and acked so far for them. */
-  partial: Map<string, { accepted: number; acked: number }>;
-}
 
 const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
 
@@ -79,15 +73,15 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #retry: Required<RetryOptions>;
   readonly #verify: boolean;
   readonly #adopt: boolean;
-  readonly #counters = new Map<string, Counters>();
+  readonly #progress = new Progress();
   readonly #ledgers = new Map<string, Ledger>();
   /** The platform identity of streams whose state this streamer changed (see #writeState). */
   readonly #identity = new Map<string, Partial<StreamState>>();
   readonly #writables = new Map<string, UploadStream>();
-  /** How to seal each open writable's chunks into the outbox, by stream. */
-  readonly #sealers = new Map<string, () => Promise<void>>();
+  /** The open chunks of each stream's writable as last put (see streamer/open-chunks.ts); undefined: none. */
+  readonly #openChunks = new Map<string, Slice[] | undefined>();
   readonly #log: (level: keyof typeof LEVELS, message: string) => void;
-  #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
 
   constructor(options: TimeseriesStreamerOptions) {
@@ -162,13 +156,10 @@ export class TimeseriesStreamer extends EventTarget {
     });
     const unsubscribe = this.outbox.on(report);
     this.ready = this.outbox.open().then(
-      () => {
+      async () => {
         // What a previous run accepted and left pending counts as accepted here too.
-        for (const s of this.outbox.slices()) {
-          const c = this.#countersFor(s.dataId);
-          c.accepted += s.points;
-          if (!s.complete) c.partial.set(keyString(s), { accepted: s.points, acked: 0 });
-        }
+        this.#progress.pending(this.outbox.slices());
+        await this.#recoverOpenChunks();
         const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
         const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
         const queued = this.outbox.streams().filter((s) => s.pendingInitialize).length;
@@ -310,8 +301,8 @@ export class TimeseriesStreamer extends EventTarget {
           await streamer.ready;
           await streamer.outbox.waitForSpace();
         },
-        accept: (slices, next) => streamer.#accept(dataId, slices, next),
-        report: (error) => streamer.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification }),
+        accept: (slices, next, open) => streamer.#accept(dataId, slices, next, open),
+        report: (error) => streamer.#emit("error", { error, dataId, classification: "storage" }),
         finalize: async (timeoutMs) => {
           const result = await streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
           if (streamer.outbox.durable) return;
@@ -328,12 +319,8 @@ export class TimeseriesStreamer extends EventTarget {
           }
         },
         detach: () => {
-          if (streamer.#writables.get(dataId) === writable) {
-            streamer.#writables.delete(dataId);
-            streamer.#sealers.delete(dataId);
-          }
+          if (streamer.#writables.get(dataId) === writable) streamer.#writables.delete(dataId);
         },
-        register: (seal) => void streamer.#sealers.set(dataId, seal),
       },
       options,
     );
@@ -371,7 +358,7 @@ export class TimeseriesStreamer extends EventTarget {
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!this.outbox.getStream(dataId)) await this.outbox.putStream(this.#newState(dataId, 0));
     // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
-    await this.#sealers.get(dataId)?.();
+    await this.#writables.get(dataId)?.seal();
     let state = this.outbox.getStream(dataId)!;
     if (state.phase === "finalized") return this.#result(dataId, "finalized", []);
 
@@ -412,11 +399,8 @@ export class TimeseriesStreamer extends EventTarget {
   #result(dataId: string, status: FinalizeResult["status"], unsent: SliceMeta[]): FinalizeResult {
     const state = this.outbox.getStream(dataId);
     if (status === "finalized" && state?.finalizeError) {
-      throw Object.assign(new Error(`The server refused to finalize stream ${dataId}: ${state.finalizeError.message}`), {
-        dataId,
-        status: state.finalizeError.status,
-        detail: state.finalizeError.detail,
-      });
+      const refusal = state.finalizeError;
+      throw new FinalizeRefusedError(dataId, refusal.status, refusal.detail, refusal.message, { cause: refusal });
     }
     const gaveUp = this.#uploader.verification(dataId)?.gaveUp ?? [];
     const unverified: UnverifiedSlice[] = gaveUp.map((d) => ({ dataId, channel: d.channel, chunkIndex: d.firstChunk, expectedPoints: d.expectedPoints, serverPoints: d.serverPoints }));
@@ -430,23 +414,22 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   stats(dataId: string): StreamStats {
-    const counters = this.#counters.get(dataId);
-    const mine = this.outbox.slices(dataId);
-    const pending = mine.filter((s) => !s.quarantined);
-    const oldest = pending.reduce((min, s) => Math.min(min, s.createdAt), Infinity);
+    const progress = this.#progress.of(dataId);
+    // Counted by the outbox as slices come and go: no record per pending slice here (the page and the CLI ask often).
+    const summary = this.outbox.summary(dataId);
     const state = this.outbox.getStream(dataId);
     const record = this.#uploader.verification(dataId);
     return {
-      acceptedPoints: counters?.accepted ?? 0,
-      ackedPoints: counters?.acked ?? 0,
-      pendingSlices: pending.length,
-      pendingBytes: pending.reduce((n, s) => n + s.bytes, 0),
-      oldestPendingMs: pending.length > 0 ? Math.max(0, Date.now() - oldest) : 0,
+      acceptedPoints: progress.acceptedPoints,
+      ackedPoints: progress.ackedPoints,
+      pendingSlices: summary.pendingSlices,
+      pendingBytes: summary.pendingBytes,
+      oldestPendingMs: summary.oldestPendingAt !== undefined ? Math.max(0, Date.now() - summary.oldestPendingAt) : 0,
       inFlight: this.#uploader.inFlight(dataId),
       inDoubt: this.#uploader.inDoubt(dataId),
       retries: this.#uploader.retries(dataId),
-      quarantined: mine.length - pending.length,
-      corruptSlices: this.outbox.corruptSlices(dataId).length,
+      quarantined: summary.quarantinedSlices,
+      corruptSlices: summary.corruptSlices,
       state: state?.phase ?? "unknown",
       platformDataId: state ? platformId(state, dataId) : undefined,
       initialize: state?.initializeError ? "refused" : state?.pendingInitialize ? "queued" : "done",
@@ -567,71 +550,76 @@ export class TimeseriesStreamer extends EventTarget {
     for (const key of IDENTITY) if (key in changes) Object.assign(identity, { [key]: changes[key] });
     this.#identity.set(dataId, identity);
     const current = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
-    const next: StreamState = { ...current, ...identity, ...changes, updatedAt: Date.now() };
+    const next: StateWithOpenChunks = { ...current, ...identity, ...changes, updatedAt: Date.now() };
+    // A put of the stream's open chunks may be on its way: the newest of them, never an older copy.
+    if (this.#openChunks.has(dataId)) next.openChunks = this.#openChunks.get(dataId);
     if (this.#verify) next.ledger = this.#ledgerFor(dataId).toStored();
     return this.outbox.putStream(next);
   }
 
   /** Put slices in the outbox with the stream's state. Starts the put synchronously (ordering of versions). */
-  #accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>): Promise<void> {
+  #accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>, open?: Slice[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("This TimeseriesStreamer is closed."));
+    // Open chunks are kept only where they outlive the process; a MemoryOutbox would hold them in memory twice.
+    if (open !== undefined && this.outbox.durable) this.#openChunks.set(dataId, open.length > 0 ? open : undefined);
+    else if (slices.length === 0) return Promise.resolve();
     const state = this.outbox.getStream(dataId) ?? this.#openState(dataId);
     if (state.phase !== "open") return Promise.reject(new StreamClosedError(dataId, state.phase));
     const next = channelRecord<number>(Object.entries(state.nextChunkIndex));
     for (const s of slices) next[s.channel] = Math.max(ownEntry(next, s.channel) ?? 0, s.chunkIndex + 1);
     if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(ownEntry(next, ch) ?? 0, n);
     const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
-    const counters = this.#countersFor(dataId);
-    const written: StreamState = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
+    const written: StateWithOpenChunks = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
+    if (this.#openChunks.has(dataId)) written.openChunks = this.#openChunks.get(dataId);
     if (this.#verify) {
       const ledger = this.#ledgerFor(dataId);
       for (const s of slices) ledger.set(s.channel, s.chunkIndex, s.values.length);
       written.ledger = ledger.toStored();
     }
     return this.outbox.put(records, [written]).then(
-      () => this.#accepted(dataId, slices, counters),
+      () => this.#accepted(dataId, slices),
       (error: unknown) => {
         // The outbox refused (full with overflow "error", or the browser's storage quota): say so loudly.
         // (The ledger keeps the refused keys: the caller was told, and a retry of the same call puts them again.)
         const code = (error as { code?: string })?.code;
         this.#log("error", `the outbox refused ${slices.length} slice(s) of ${dataId}: ${(error as Error)?.message}`);
-        this.#emit("error", { error, dataId, classification: "permanent" as ErrorClassification, refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
-        if (code === "outbox_quota" || code === "outbox_full") this.#emit("state", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
+        this.#emit("error", { error, dataId, classification: "storage", refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
+        if (code === "outbox_quota" || code === "outbox_full") this.#emit("storage", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
         throw error;
       },
     );
   }
 
-  #accepted(dataId: string, slices: Slice[], counters: Counters): void {
-    for (const s of slices) {
-      const k = keyString({ dataId, channel: s.channel, chunkIndex: s.chunkIndex });
-      const partial = counters.partial.get(k);
-      counters.accepted += s.values.length - (partial?.accepted ?? 0);
-      if (s.complete && !partial) continue;
-      counters.partial.set(k, { accepted: s.values.length, acked: partial?.acked ?? 0 });
+  /**
+   * Put the open chunks a previous process left in stream states (its writes had resolved) as short
+   * slices. A failure is reported by #accept and leaves them in the state for the next start.
+   */
+  async #recoverOpenChunks(): Promise<void> {
+    for (const state of this.outbox.streams()) {
+      const slices = toRecover(this.outbox, state);
+      if ((state as StateWithOpenChunks).openChunks === undefined) continue;
+      if (state.phase !== "open") {
+        if (slices.length > 0) {
+          this.#log("error", `stream ${state.dataId} is ${state.phase} but its state holds ${slices.length} open chunk(s) a previous run left: ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")}; they stay in the outbox's state, not sent`);
+        }
+        continue;
+      }
+      if (slices.length > 0) this.#log("info", `recovering ${slices.length} open chunk(s) of ${state.dataId} left by a previous run`);
+      // Put with no open chunks: the state forgets them in the same write (also those already covered).
+      await this.#accept(state.dataId, slices, undefined, []).catch(() => {}); // reported by #accept
     }
+  }
+
+  #accepted(dataId: string, slices: Slice[]): void {
+    this.#progress.accepted(dataId, slices);
     this.#log("trace", `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
   }
 
   #acked(dataId: string, slices: SliceMeta[]): void {
-    const counters = this.#countersFor(dataId);
-    for (const s of slices) {
-      const k = keyString(s);
-      const partial = counters.partial.get(k);
-      counters.acked += s.points - (partial?.acked ?? 0);
-      if (partial) {
-        if (s.complete && partial.accepted === s.points) counters.partial.delete(k);
-        else partial.acked = s.points;
-      }
-    }
+    this.#progress.acked(dataId, slices);
     this.#log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
-    this.#emit("progress", { dataId, ackedPoints: counters.acked, acceptedPoints: counters.accepted, pendingSlices: this.outbox.pendingCount(dataId) });
-  }
-
-  #countersFor(dataId: string): Counters {
-    let c = this.#counters.get(dataId);
-    if (!c) this.#counters.set(dataId, (c = { accepted: 0, acked: 0, partial: new Map() }));
-    return c;
+    const { ackedPoints, acceptedPoints } = this.#progress.of(dataId);
+    this.#emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: this.outbox.pendingCount(dataId) });
   }
 
   #drained(dataId: string): boolean {
@@ -639,30 +627,12 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   #settled(): void {
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.settled();
   }
 
   /** Wait until `ready()` holds; false on timeout. Rejects on abort or when the streamer closes. */
   #until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean> {
-    if (ready()) return Promise.resolve(true);
-    return new Promise<boolean>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (fn: () => void) => {
-        this.#waiters.delete(check);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        fn();
-      };
-      const check = () => {
-        if (ready()) finish(() => resolve(true));
-        else if (this.#closed) finish(() => reject(new Error("The TimeseriesStreamer was closed while waiting.")));
-      };
-      const onAbort = () => finish(() => reject(signal!.reason ?? new DOMException("Aborted", "AbortError")));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort);
-      if (timeoutMs !== undefined) timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
-      this.#waiters.add(check);
-    });
+    return this.#waiters.until(ready, signal, timeoutMs);
   }
 
   #emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void {

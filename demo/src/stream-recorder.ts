@@ -3,7 +3,7 @@
  * (finalize, said honestly), going on after a reload, the CSV of the current or last stream, and the
  * platform's read-back for the charts.
  */
-import { pollTimeseries, type FinalizeResult, type Reading, type StreamStats } from "atomscale-stream";
+import { persistOnPageHide, pollTimeseries, type FinalizeResult, type Reading, type StreamStats } from "atomscale-stream";
 import type { ChartPanel } from "./chart-panel.ts";
 import { h } from "./dom.ts";
 import type { ActiveStream, PageSession } from "./page-store.ts";
@@ -45,6 +45,8 @@ export class StreamRecorder {
   last: { dataId: string; name: string; recording?: Recording | undefined; count: number } | undefined;
   busy = false;
   #recording: Recording | undefined;
+  /** Switches the page-lifecycle sending of the current writable off. */
+  #offPageHide: (() => void) | undefined;
   readonly #store = new RecordStore();
   readonly #host: RecorderHost;
   #poller: AbortController | undefined;
@@ -126,7 +128,11 @@ export class StreamRecorder {
   #record(dataId: string, earlier: number): void {
     const s = this.#host.uplink()!.streamer;
     const panel = this.#host.panel;
-    const writer = s.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false }).getWriter();
+    const writable = s.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false });
+    // The page's lifecycle: a hidden or unloading page sends its open chunks at once (they are durable anyway).
+    this.#offPageHide?.();
+    this.#offPageHide = persistOnPageHide(writable);
+    const writer = writable.getWriter();
     const problem = (what: string) => (error: unknown, points: number) =>
       panel.error(Object.assign(new Error(`${points} reading(s) ${what}: ${(error as Error)?.message ?? error}`), { cause: error }), "keep the latest readings");
     this.#recording = new Recording(dataId, writer, this.#store, { refused: problem("could not be stored for upload"), notCopied: problem("are in the stream but not in the CSV") }, earlier);
@@ -145,6 +151,8 @@ export class StreamRecorder {
     try {
       await this.#recording?.close(); // seals the open chunks into the outbox
       this.#recording = undefined;
+      this.#offPageHide?.();
+      this.#offPageHide = undefined;
       this.#host.sources.recording = false;
       const result = await s.finalize(dataId, { timeoutMs: 10_000 });
       this.active = undefined;

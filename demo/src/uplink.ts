@@ -28,19 +28,20 @@ export class Uplink {
     this.streamer = streamer;
     this.endpoint = endpoint;
     this.#onChange = onChange;
-    streamer.addEventListener("state", (e) => {
-      const connection = (e as CustomEvent<{ connection?: StreamStats["connection"] }>).detail.connection;
-      if (connection && connection !== this.connection) {
+    streamer.addEventListener("connection", (e) => {
+      const connection = e.detail.connection;
+      if (connection !== this.connection) {
         this.connection = connection;
         this.since = Date.now();
       }
       this.#onChange();
     });
     streamer.addEventListener("error", (e) => {
-      const d = (e as CustomEvent<{ error?: Error }>).detail;
-      this.lastError = d.error?.message;
+      this.lastError = (e.detail.error as Error | undefined)?.message;
       this.#onChange();
     });
+    streamer.addEventListener("state", () => this.#onChange());
+    streamer.addEventListener("storage", () => this.#onChange());
     streamer.addEventListener("quarantine", () => this.#onChange());
     streamer.addEventListener("progress", () => this.#onChange());
     // A stream started offline got its platform id (the streamer's offline start).

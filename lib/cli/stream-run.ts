@@ -5,6 +5,7 @@
  */
 import { ApiError } from "../api/errors.js";
 import type { DriverProblem } from "../serial/driver.js";
+import { SampleLinkError } from "../streamer/errors.js";
 import { ValidateReadingsStream, type InvalidReading } from "../streams/validate-readings.js";
 import type { Reading } from "../types.js";
 import type { Credentials } from "./args.js";
@@ -204,7 +205,7 @@ export class StreamRun {
         ...(config.projectId !== undefined ? { projectId: config.projectId } : {}),
       });
     } catch (error) {
-      const created = (error as { dataId?: string }).dataId;
+      const created = error instanceof SampleLinkError ? error.dataId : undefined;
       if (created === undefined) throw new CliError(`cannot start a stream on ${endpoint}: ${initializeAdvice(error, endpoint)}`, 1, { cause: error, code: "initialize" });
       dataId = created;
       this.#log(`warning: ${describeError(error, endpoint)}.`);

@@ -200,7 +200,7 @@ export class UploadSession {
   #watch(): void {
     const streamer = this.streamer;
     streamer.addEventListener("error", (event) => {
-      const detail = (event as CustomEvent<{ error: unknown; classification: string; dataId?: string; slices?: unknown }>).detail;
+      const detail = event.detail;
       if (detail.classification === "auth") {
         if (this.#platform !== "key refused") {
           this.#log(`the server refused the API key (${describeError(detail.error, this.endpoint)}): uploads are paused; the data waits in the outbox.`);
@@ -216,9 +216,8 @@ export class UploadSession {
         this.#log(`error: ${describeError(detail.error, this.endpoint)}.`);
       }
     });
-    streamer.addEventListener("state", (event) => {
-      const connection = (event as CustomEvent<{ connection?: string }>).detail.connection;
-      if (connection !== undefined) this.#connection = connection;
+    streamer.addEventListener("connection", (event) => {
+      this.#connection = event.detail.connection;
     });
     streamer.addEventListener("progress", () => {
       if (this.#platform === "platform unreachable") this.#log("the platform is reachable again: sending what waited.");

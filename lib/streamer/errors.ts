@@ -32,3 +32,41 @@ export class UnsentDataError extends Error {
     );
   }
 }
+
+/**
+ * The server refused to finalize a stream (a 4xx): it stays as it is on the platform and is not retried.
+ * `status` and `detail` are the server's; `cause` the refusal as the outbox recorded it (status, code,
+ * detail, message, time) — the uploader may have met it in an earlier run.
+ */
+export class FinalizeRefusedError extends Error {
+  override readonly name = "FinalizeRefusedError";
+  readonly code = "finalize_refused";
+  constructor(
+    readonly dataId: string,
+    readonly status: number | undefined,
+    readonly detail: unknown,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The server refused to finalize stream ${dataId}: ${message} Check the stream on the platform; its data is there, only the finalize was refused.`, options);
+  }
+}
+
+/**
+ * `initialize()` created the stream, but linking its physical sample (or attaching its tags) failed.
+ * The stream is usable under `dataId`; `cause` says why the link failed.
+ */
+export class SampleLinkError extends Error {
+  override readonly name = "SampleLinkError";
+  readonly code = "sample_link_failed";
+  constructor(
+    readonly dataId: string,
+    what: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `Stream ${dataId} was created, but ${what} failed: ${(options.cause as Error)?.message ?? String(options.cause)} The stream is usable; link the sample or attach the tags later, or finalize the stream.`,
+      options,
+    );
+  }
+}

@@ -3,6 +3,7 @@
  * reached — queued in the outbox under a local id and sent later by the uploader (design §3.8). A
  * request still travelling when the wait runs out is adopted, never repeated while it may succeed.
  */
+import { SampleLinkError } from "./errors.js";
 import type { AtomscaleClient, StreamPrefix } from "../api/client.js";
 import { ApiError } from "../api/errors.js";
 import { checkStreamName, checkTags, InvalidInputError } from "../input.js";
@@ -93,11 +94,7 @@ export class StreamInitializer {
       await linkStream(c.clientOf(prefix), dataId, init);
     } catch (cause) {
       const what = init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
-      const error = new Error(
-        `Stream ${dataId} was created, but ${what} failed: ${(cause as Error).message} The stream is usable; link the sample or attach the tags later, or finalize the stream.`,
-        { cause },
-      );
-      throw Object.assign(error, { dataId });
+      throw new SampleLinkError(dataId, what, { cause });
     }
     return dataId;
   }

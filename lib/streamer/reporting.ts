@@ -53,7 +53,7 @@ export function uploaderReports(r: Reporter & { acked: UploaderEvents["acked"] }
     },
     state: (connection) => {
       r.log("debug", `uploader ${connection}`);
-      r.emit("state", { connection });
+      r.emit("connection", { connection });
     },
     settled: () => r.settled(),
   };
@@ -67,7 +67,7 @@ export function outboxReports(r: Reporter & { dropped(record: DropRecord): void 
       for (const d of e.dropped) r.dropped(d);
       r.emit("error", {
         error: new Error(`The outbox was full: ${e.dropped.length} oldest slice(s) dropped (overflow "drop-oldest").`),
-        classification: "permanent",
+        classification: "storage",
         dropped: e.dropped,
       });
     } else if (e.type === "corrupt") {

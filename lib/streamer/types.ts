@@ -190,17 +190,27 @@ export interface ForeignStream {
 /** The events a TimeseriesStreamer dispatches (as CustomEvents), with their `detail`. */
 export interface TimeseriesStreamerEventMap {
   progress: { dataId: string; ackedPoints: number; acceptedPoints: number; pendingSlices: number };
+  /**
+   * Something failed. `classification` is the server's class for a request that failed (transient, auth,
+   * permanent), or `"storage"` for this machine's outbox: a put it refused (`refused`: the keys; the call
+   * rejected too) or slices it dropped to make room (`dropped`, overflow "drop-oldest").
+   */
   error: {
     error: unknown;
     dataId?: string | undefined;
-    classification: ErrorClassification;
+    classification: ErrorClassification | "storage";
     retryInMs?: number | undefined;
     slices?: Array<{ channel: string; chunkIndex: number }>;
     dropped?: DropRecord[];
     refused?: Array<{ channel: string; chunkIndex: number }>;
   };
   quarantine: { dataId: string; slices: Array<{ channel: string; chunkIndex: number; points: number } & Partial<QuarantineInfo>> };
-  state: { dataId?: string; phase?: StreamPhase; connection?: UploaderState; storage?: "quota-exceeded" | "full" };
+  /** A stream's phase changed (open → closing → finalized). */
+  state: { dataId: string; phase: StreamPhase };
+  /** The uploader's connection changed (idle, sending, retrying, auth-paused, closed); also `stats().connection`. */
+  connection: { connection: UploaderState };
+  /** The outbox refused a put for lack of room: its capacity (`"full"`, overflow "error") or the browser's quota. */
+  storage: { dataId: string; storage: "quota-exceeded" | "full" };
   /** The platform created a stream started offline: its id is known. */
   initialized: { dataId: string; platformDataId: string };
   /** The outbox set damaged slices aside: they are reported here, by key, and never sent. */

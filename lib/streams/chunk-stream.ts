@@ -1,4 +1,5 @@
 import { Chunker } from "./chunker.js";
+import { LatencyTimer } from "./latency-timer.js";
 import { TransformStreamBase } from "./web-streams.js";
 import type { Reading, Slice } from "../types.js";
 
@@ -27,28 +28,17 @@ export interface ChunkStreamOptions {
 export class ChunkStream extends TransformStreamBase<Reading | Reading[], Slice[]> {
   constructor(options: ChunkStreamOptions = {}) {
     const chunker = new Chunker(options);
-    const latency = options.maxLatencyMs ?? 1000;
-    const live = latency > 0 && Number.isFinite(latency);
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let controller: TransformStreamDefaultController<Slice[]>;
-    const stopTimer = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    };
-    const armTimer = () => {
-      if (!live || timer !== undefined || !chunker.dirty) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        const partials = chunker.partials();
-        if (partials.length > 0) {
-          try {
-            controller.enqueue(partials);
-          } catch {
-            return; // the readable side is gone
-          }
+    const timer = new LatencyTimer(options.maxLatencyMs, () => {
+      const partials = chunker.partials();
+      if (partials.length > 0) {
+        try {
+          controller.enqueue(partials);
+        } catch {
+          return; // the readable side is gone
         }
-      }, latency);
-    };
+      }
+    });
     super({
       start(c) {
         controller = c;
@@ -57,16 +47,15 @@ export class ChunkStream extends TransformStreamBase<Reading | Reading[], Slice[
         Chunker.check(batch);
         const full = chunker.add(batch);
         if (full.length > 0) c.enqueue(full);
-        if (!chunker.dirty) stopTimer();
-        else armTimer();
+        timer.update(chunker.dirty);
       },
       flush(c) {
-        stopTimer();
+        timer.stop();
         const rest = chunker.seal();
         if (rest.length > 0) c.enqueue(rest);
       },
       // Transformer.cancel (newer spec): stop the timer when the readable side is cancelled.
-      ...({ cancel: () => stopTimer() } as object),
+      ...({ cancel: () => timer.stop() } as object),
     });
   }
 }

@@ -97,6 +97,18 @@ export class Chunker {
     return out;
   }
 
+  /**
+   * Copies of every open chunk that holds points (all its points so far, `complete: false`), whether or
+   * not it was sent as a partial: what must outlive the process for `write()` to have kept its promise.
+   */
+  open(): Slice[] {
+    const out: Slice[] = [];
+    for (const [channel, ch] of this.#channels) {
+      if (ch.values.length > 0) out.push({ channel, chunkIndex: ch.chunkIndex, timestamps: ch.timestamps.slice(), values: ch.values.slice(), units: ch.units, complete: false });
+    }
+    return out;
+  }
+
   /** Close every open chunk as it is (short slices; never an empty one) and advance its counter: for close, abort or a page hide. */
   seal(): Slice[] {
     const out: Slice[] = [];

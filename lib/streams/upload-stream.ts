@@ -1,4 +1,5 @@
 import { Chunker } from "./chunker.js";
+import { LatencyTimer } from "./latency-timer.js";
 import { WritableStreamBase } from "./web-streams.js";
 import type { Reading, Slice } from "../types.js";
 
@@ -25,21 +26,25 @@ export interface UploadTarget {
   readonly startChunkIndex: Readonly<Record<string, number>>;
   /** Resolves when there is room in the outbox (backpressure). */
   waitForSpace(): Promise<void>;
-  /** Put slices in the outbox, durably, with the stream's next chunk indices. Must start the put synchronously. */
-  accept(slices: Slice[], nextChunkIndex: Record<string, number>): Promise<void>;
+  /**
+   * Put slices in the outbox, durably, with the stream's next chunk indices and, when given, the open
+   * chunks (every point not yet in a slice; kept in the stream's state by a durable outbox, put as short
+   * slices by the next process if this one ends first). Must start the put synchronously.
+   */
+  accept(slices: Slice[], nextChunkIndex: Record<string, number>, open?: Slice[]): Promise<void>;
   /** Report a failure that no caller is waiting for (a timer's partial put). */
   report(error: unknown): void;
   finalize(timeoutMs: number | undefined): Promise<unknown>;
   /** On close without finalizing: resolve when nothing would be lost at exit (a non-durable outbox waits for the server), or reject naming what is unsent. */
   drain?(timeoutMs: number | undefined): Promise<void>;
+  /** This writable takes no more readings (closed, aborted, sealed, or refused a bad reading). */
   detach(): void;
-  /** Hand the streamer a way to seal this writable's open chunks (a finalize while it is still open). */
-  register(seal: () => Promise<void>): void;
 }
 
 /**
- * A WritableStream of readings for one stream: `write()` resolves once the slices its readings
- * completed are durable in the outbox; when the outbox is full, writes wait (`desiredSize` drops).
+ * A WritableStream of readings for one stream: `write()` resolves once its readings are durable in
+ * the outbox — those that completed slices as slices, the rest with the open chunks in the stream's
+ * state (a durable outbox; see streamer/open-chunks.ts), so a reload or a crash loses no resolved write; when the outbox is full, writes wait (`desiredSize` drops).
  * Partial slices go out after `maxLatencyMs`. `close()` seals the open chunks, drains and finalizes;
  * `abort()` seals them and keeps them in the outbox. A reading that is not valid rejects its write
  * with a message naming the field and value — the open chunks are sealed into the outbox first, so
@@ -50,53 +55,30 @@ export interface UploadTarget {
 export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
   constructor(target: UploadTarget, options: UploadStreamOptions = {}) {
     const chunker = new Chunker({ pointsPerChunk: target.pointsPerChunk, startChunkIndex: target.startChunkIndex });
-    const latency = options.maxLatencyMs ?? 1000;
-    const live = latency > 0 && Number.isFinite(latency);
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let done = false;
-    const stopTimer = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    };
-    const armTimer = () => {
-      if (!live || done || timer !== undefined || !chunker.dirty) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        const partials = chunker.partials();
-        if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
-      }, latency);
-    };
-    // In a page: when it is hidden or being unloaded, put the open chunks in the outbox now (as partial
-    // slices under their own index), so that a closed tab or a discarded page loses nothing. No `unload`.
-    const persistOpen = () => {
+    const timer = new LatencyTimer(options.maxLatencyMs, () => {
       if (done) return;
       const partials = chunker.partials();
-      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex()).catch((e: unknown) => target.report(e));
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
+    });
+    // Send the open chunks now as partial slices (their readings are durable already: this makes them
+    // visible sooner, e.g. when a page is hidden — see persistOnPageHide).
+    const sendOpen = () => {
+      if (done) return;
+      const partials = chunker.partials();
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
     };
-    const doc = (globalThis as { document?: Document }).document;
-    const onVisibility = () => {
-      if (doc?.visibilityState === "hidden") persistOpen();
-    };
-    const page = typeof globalThis.addEventListener === "function" && doc !== undefined;
-    if (page) {
-      globalThis.addEventListener("pagehide", persistOpen);
-      doc.addEventListener("visibilitychange", onVisibility);
-    }
     const sealAll = async () => {
-      if (page) {
-        globalThis.removeEventListener("pagehide", persistOpen);
-        doc.removeEventListener("visibilitychange", onVisibility);
-      }
-      stopTimer();
+      timer.stop();
       const rest = chunker.seal();
-      if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex());
+      if (rest.length > 0) await target.accept(rest, chunker.nextChunkIndex(), []);
     };
-    target.register(async () => {
+    const seal = async () => {
       if (done) return;
       done = true;
       await sealAll();
       target.detach();
-    });
+    };
     super({
       async write(batch) {
         if (done) throw new Error(`Stream ${target.dataId} is being finalized: this writable takes no more readings.`);
@@ -110,9 +92,10 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         }
         await target.waitForSpace();
         const full = chunker.add(batch);
-        if (full.length > 0) await target.accept(full, chunker.nextChunkIndex());
-        if (chunker.dirty) armTimer();
-        else stopTimer();
+        // One put per write: the slices it completed and the open chunks with it (design §3.3: the
+        // write resolves when all its readings are durable, not only those that filled a chunk).
+        await target.accept(full, chunker.nextChunkIndex(), chunker.open());
+        if (!done) timer.update(chunker.dirty);
       },
       async close() {
         done = true;
@@ -127,5 +110,23 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         target.detach();
       },
     });
+    this.#seal = seal;
+    this.#sendOpen = sendOpen;
+  }
+
+  readonly #seal: () => Promise<void>;
+  readonly #sendOpen: () => void;
+
+  /**
+   * Close the open chunks as they are (short slices) into the outbox and take no more readings: what
+   * `finalize()` does to a writable still open on its stream. Writes after it reject.
+   */
+  seal(): Promise<void> {
+    return this.#seal();
+  }
+
+  /** Send the open chunks now as partial slices (same chunk index; the chunks stay open). */
+  sendOpen(): void {
+    this.#sendOpen();
   }
 }

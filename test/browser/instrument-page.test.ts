@@ -157,6 +157,14 @@ describe("the instrument page", () => {
         expect(Number.isInteger(n) && n >= 0, `temperature ${t} is a line a simulator produced`).toBe(true);
         expect(pressures[i], `pressure beside ${t}`).toBe(Number(((1 + (n % 9)) * 1e-7).toExponential(3)));
       });
+      // Every reading the page recorded is on the server, at its timestamp: the page copies a batch to its
+      // record store only after the stream's write() resolved, and a resolved write survives the reload
+      // (its open chunk was durable in IndexedDB, not waiting maxLatencyMs in memory).
+      const serverTemps = new Map(temps.map((v, i) => [v, Number(back.properties.temperature!.unix_timestamp_ms[i])]));
+      const recorded = (await pageHook.recorded(page)).filter((r) => r.channel === "temperature");
+      expect(recorded.length).toBeGreaterThan(0);
+      const missing = recorded.filter((r) => !(Math.abs((serverTemps.get(r.value) ?? -Infinity) - r.t * 1000) <= 1));
+      expect(missing.slice(0, 5), `${missing.length} recorded reading(s) not on the server`).toEqual([]);
       // Lines lost only where the wire was cut: unplugged, the BreakError, the partial first line after each connect, the reload.
       const producedLines = Math.max(firstDevice.length, lastBeforeReload.length) / 2 + secondDevice.length / 2;
       expect(temps.length).toBeGreaterThan((producedLines - unpluggedLines) * 0.85);

@@ -1,6 +1,6 @@
 /** TimeseriesStreamer against the real emulator: the seed's API, the streams API, bad input, stats. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InvalidInputError, TimeseriesStreamer, type Reading } from "../../lib/index.js";
+import { InvalidInputError, SampleLinkError, TimeseriesStreamer, type Reading } from "../../lib/index.js";
 import { emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
 
 const T0 = 1_764_000_000;
@@ -35,6 +35,11 @@ describe("TimeseriesStreamer: the seed's API", () => {
     expect((await s.client.listDataEntries({ dataIds: [third] }))[0]?.physicalSampleId).toBe(samples[0]!.id);
     const missing = "00000000-0000-4000-8000-0000000000aa";
     await expect(s.initialize({ physicalSample: missing })).rejects.toThrow(/was created, but linking physical sample .*matches no physical sample/);
+    // An error class with a stable code, the created stream's id and the link's failure as its cause.
+    const linkError = await s.initialize({ physicalSample: missing }).catch((e: unknown) => e);
+    expect(linkError).toBeInstanceOf(SampleLinkError);
+    expect(linkError).toMatchObject({ code: "sample_link_failed", name: "SampleLinkError", cause: expect.objectContaining({ field: "physicalSample" }) });
+    expect((await s.client.listDataEntries({ dataIds: [(linkError as SampleLinkError).dataId] })).length).toBe(1);
     await s.close();
   });
 
