@@ -1,8 +1,7 @@
 /**
  * The current stream, as this page records it: every source's readings go through one writer into one
- * stream, and each batch the stream accepted (its completed slices durable in the outbox, the open chunk's
- * readings put there within maxLatencyMs) is copied to the page's record store
- * for the CSV download. A batch the stream refused is counted and reported, never silently dropped.
+ * stream, and each batch the stream accepted (every reading of it durable in the outbox when write()
+ * resolved) is copied to the page's record store for the CSV download. A batch the stream refused is counted and reported, never silently dropped.
  */
 import type { Reading } from "atomscale-stream";
 import type { RecordStore } from "./record-store.ts";
