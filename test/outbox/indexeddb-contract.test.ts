@@ -42,7 +42,7 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
         await outbox.put([slice("T", 1), slice("P", 1, 3, false)]);
         await outbox.put([slice("P", 0, 10)]); // put again: now the newest
         await outbox.put([slice("X", 5, 10, true, "other-stream")]);
-        const [t1] = outbox.chunk(d, 1);
+        const [t1] = outbox.order.chunk(d, 1);
         const info = { status: 422, code: "http_422", detail: [{ msg: "bad" }], message: "refused", at: 7 };
         const quarantined = await outbox.quarantine(t1!, t1!.version, info);
         const seen = {
@@ -51,9 +51,9 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
           ackOld,
           slices: keys(outbox.slices()),
           ofStream: keys(outbox.slices(d)),
-          index: keys([...outbox.index.values()]),
-          newestFirst: [...outbox.newestFirst()].map(([k, m]) => [k.split("\u0000").join("/"), m.chunkIndex]),
-          chunk0: keys(outbox.chunk(d, 0)),
+          index: keys([...outbox.order.oldestFirst()]),
+          newestFirst: [...outbox.order.newestFirst()].map((m) => [`${m.dataId}/${m.channel}/${m.chunkIndex}`, m.chunkIndex]),
+          chunk0: keys(outbox.order.chunk(d, 0)),
           pending: outbox.pendingCount(d),
           quarantined: quarantined?.quarantined,
         };
