@@ -95,6 +95,59 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
     });
   });
 
+  it("claims and batched reads: one Web Lock and one read transaction per request; claimed at the call, released once, never evicted by drop-oldest", async () => {
+    await withBrowserPage(`${emu.url}/healthz`, async (page) => {
+      const one = sliceBytes(10, "T");
+      const out = await page.evaluate(async (one) => {
+        const { IndexedDbOutbox } = window.AtomscaleStream;
+        const name = `claims-${Math.random().toString(36).slice(2)}`;
+        const slice = (channel: string, chunkIndex: number) => ({ dataId: "d", channel, chunkIndex, complete: true, timestamps: Array.from({ length: 10 }, (_, i) => 1_764_000_000 + chunkIndex * 10 + i), values: Array.from({ length: 10 }, (_, i) => chunkIndex * 100 + i) });
+        const outbox = new IndexedDbOutbox({ name, capacityBytes: 9 * one, overflow: "drop-oldest" });
+        const group = await outbox.put(["A", "B", "C", "D"].map((c) => slice(c, 0)));
+        const others = await outbox.put([slice("A", 1), slice("A", 2)]);
+        // Count the read transactions and the Web Locks one request's claim and read cost.
+        const transaction = IDBDatabase.prototype.transaction;
+        const modes: string[] = [];
+        IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase["transaction"]>) {
+          modes.push(args[1] ?? "readonly");
+          return transaction.apply(this, args);
+        } as IDBDatabase["transaction"];
+        const pending = outbox.claim(group);
+        const claimedAtCall = group.map((m) => outbox.isClaimed(m));
+        const claim = await pending;
+        const held = ((await navigator.locks.query()).held ?? []).map((l) => l.name);
+        const reads = await outbox.readAll(claim.claimed);
+        IDBDatabase.prototype.transaction = transaction;
+        const values = reads.map((r) => (r.status === "fulfilled" ? r.value?.values[0] : "rejected"));
+        // At capacity, drop-oldest passes over the claimed chunk 0 and evicts chunk 1.
+        const dropped: string[] = [];
+        outbox.on((e) => e.type === "drop" && dropped.push(...e.dropped.map((x) => `${x.channel}#${x.chunkIndex}`)));
+        await outbox.put([slice("A", 3), slice("A", 4), slice("A", 5), slice("A", 6)]);
+        claim.release();
+        claim.release();
+        const claimedAfter = outbox.claimedCount();
+        // The browser lets a Web Lock go a task or so after its release: poll for it.
+        let heldAfter = -1;
+        for (let i = 0; i < 200 && heldAfter !== 0; i++) {
+          heldAfter = ((await navigator.locks.query()).held ?? []).length;
+          if (heldAfter !== 0) await new Promise((r) => setTimeout(r, 25));
+        }
+        const afterRelease = { claimed: claimedAfter, held: heldAfter };
+        await outbox.close();
+        await new Promise((r) => ((indexedDB.deleteDatabase(name).onsuccess = r), setTimeout(r, 2000)));
+        return { claimedAtCall, claimed: claim.claimed.length, held, modes, values, dropped, afterRelease, others: others.length };
+      }, one);
+      expect(out.claimedAtCall).toEqual([true, true, true, true]);
+      expect(out.claimed).toBe(4);
+      expect(out.held).toHaveLength(1); // one lock for the request (stream d, chunk 0), not one per slice
+      expect(out.held[0]).toMatch(/:d\/0$/);
+      expect(out.modes).toEqual(["readonly"]); // one read transaction for the four slices
+      expect(out.values).toEqual([0, 0, 0, 0]);
+      expect(out.dropped).toEqual(["A#1"]);
+      expect(out.afterRelease).toEqual({ claimed: 0, held: 0 });
+    });
+  });
+
   it("capacity: a share of what the origin may still store (at least a weekend when it has room); at capacity the overflow policy applies, visibly", async () => {
     await withBrowserPage(`${emu.url}/healthz`, async (page) => {
       const one = sliceBytes(10, "T");
