@@ -2,8 +2,13 @@
  * The uploader drains the outbox (design §2, §3): a bounded window of requests in flight, never two
  * versions of one key in flight — also across timeouts and lost connections (a key whose request's fate
  * is unknown is held in doubt) — slices sharing (dataId, chunkIndex) sent as one chunk/multi request,
- * split when it keeps failing, live data before backlog, retries classified by ApiError, queued
- * initializes first, and for `closing` streams: verify (read back, compare, re-send), then finalize.
+ * split when it keeps failing, live data before backlog (the choice is schedule.ts's), retries
+ * classified by ApiError, queued initializes first, and for `closing` streams: verify (read back,
+ * compare, re-send), then finalize.
+ *
+ * "In flight" is one notion: the outbox's claim. A request's slices are claimed when they are picked
+ * (`Outbox.claim`, which also keeps them from "drop-oldest" and from other tabs), read in one batch
+ * (`readAll`), and released once the request settled, on every path.
  */
 import { ApiError, type ErrorClassification } from "../api/errors.js";
 import type { AtomscaleClient } from "../api/client.js";
