@@ -28,8 +28,13 @@ export interface PendingOrder {
  */
 export interface Claim {
   readonly claimed: SliceMeta[];
-  /** Give the slices back (idempotent). Call it on every path: after the ack, after a failure. */
-  release(): void;
+  /**
+   * Give the slices back (idempotent). Call it on every path: after the ack, after a failure. With
+   * `sharedAfterMs`, this process may pick them again at once but other writers sharing the store (tabs)
+   * only after that long: a request whose fate is unknown may still land, and another tab's send of the
+   * key must not race it.
+   */
+  release(sharedAfterMs?: number): void;
 }
 
 /** Storage usage, quota and persistence where the platform reports them (browsers). */

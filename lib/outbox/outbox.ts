@@ -72,6 +72,9 @@ export abstract class BaseOutbox implements Outbox {
   #holding = false;
   #ready: Promise<void> | undefined;
   #prunedAt = 0;
+  /** Shared claims (Web Locks) kept a while after their release: requests in doubt. */
+  readonly #lingering = new Map<ReturnType<typeof setTimeout>, () => void>();
+  #closing = false;
   /** Serialises writes so the index and the store change in the same order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -436,11 +439,21 @@ export abstract class BaseOutbox implements Outbox {
     let released = false;
     return {
       claimed: shared.claimed,
-      release: () => {
+      release: (sharedAfterMs = 0) => {
         if (released) return;
         released = true;
         this.#ledger.unclaim(shared.claimed);
-        shared.release();
+        if (!(sharedAfterMs > 0) || this.#closing) {
+          shared.release();
+          return;
+        }
+        // Other writers wait a while longer (a request in doubt). Closing the outbox lets go at once.
+        const timer = setTimeout(() => {
+          this.#lingering.delete(timer);
+          shared.release();
+        }, sharedAfterMs);
+        (timer as { unref?: () => void }).unref?.();
+        this.#lingering.set(timer, shared.release);
       },
     };
   }
@@ -535,6 +548,12 @@ export abstract class BaseOutbox implements Outbox {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const [timer, release] of this.#lingering) {
+      clearTimeout(timer);
+      release();
+    }
+    this.#lingering.clear();
     await this.#queue;
     await this.storage.close();
   }

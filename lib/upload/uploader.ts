@@ -285,6 +285,7 @@ export class Uploader {
       return;
     }
     const { claimed } = claim;
+    let inDoubt = false;
     if (claimed.length < task.metas.length) {
       const mine = new Set(claimed);
       this.#hold(task.metas.filter((m) => !mine.has(m)).map(keyString), 1000); // another uploader holds them
@@ -329,24 +330,27 @@ export class Uploader {
       await outbox.ackAll(sent);
       this.#o.events.acked(task.dataId, sent.map(meta));
     } catch (error) {
-      this.#lost(error, sent);
+      inDoubt = this.#lost(error, sent);
       await this.#failed(error, task.dataId, sent.map(meta));
     } finally {
-      claim.release();
+      // A key in doubt is held here (#holds) and stays claimed from other tabs until it is safe to send.
+      claim.release(inDoubt ? this.#o.inDoubtMs : 0);
       sent = [];
     }
   }
 
   /**
    * A request whose fate is unknown (no answer: timeout, connection lost after sending) may still reach
-   * the server: its keys are held in doubt, so a newer version cannot be overtaken by this old one. A
+   * the server: its keys are held in doubt (returns true), so a newer version cannot be overtaken by this
+   * old one — here, and in other tabs, whose claim waits as long. A
    * multi request that keeps failing transiently is split per channel (one poisonous channel must not
    * hold back the others).
    */
-  #lost(error: unknown, sent: StoredSlice[]): void {
-    if (!(error instanceof ApiError) || error.classification !== "transient") return;
+  #lost(error: unknown, sent: StoredSlice[]): boolean {
+    if (!(error instanceof ApiError) || error.classification !== "transient") return false;
     const keys = sent.map(keyString);
-    if (error.status === undefined && !neverSent(error)) this.#hold(keys, this.#o.inDoubtMs);
+    const inDoubt = error.status === undefined && !neverSent(error);
+    if (inDoubt) this.#hold(keys, this.#o.inDoubtMs);
     const splitAfter = this.#o.splitAfter ?? 3;
     let strikes = 0;
     for (const k of keys) {
@@ -354,10 +358,11 @@ export class Uploader {
       this.#strikes.set(k, n);
       strikes = Math.max(strikes, n);
     }
-    if (strikes < splitAfter) return;
+    if (strikes < splitAfter) return inDoubt;
     if (sent.length > 1) for (const k of keys) this.#solo.add(k);
     // Keys that keep failing back off on their own, so they cannot take every slot of the window from the rest.
     this.#hold(keys, retryDelay(undefined, strikes - splitAfter + 1, this.#o.retry, this.#o.random));
+    return inDoubt;
   }
 
   /** Slices the storage could not read just now: retried after a backoff, reported as transient errors. */

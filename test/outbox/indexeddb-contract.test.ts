@@ -133,9 +133,20 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
           if (heldAfter !== 0) await new Promise((r) => setTimeout(r, 25));
         }
         const afterRelease = { claimed: claimedAfter, held: heldAfter };
+        // A request in doubt: released here at once, but its Web Lock stays until the time given, or the close.
+        const doubtful = await outbox.claim([others[1]!]);
+        doubtful.release(60_000);
+        const inDoubt = { claimedHere: outbox.isClaimed(others[1]!), held: ((await navigator.locks.query()).held ?? []).map((l) => l.name) };
+        await new Promise((r) => setTimeout(r, 200));
+        inDoubt.held.push(...((await navigator.locks.query()).held ?? []).map((l) => `later:${l.name}`));
         await outbox.close();
+        let heldAfterClose = -1;
+        for (let i = 0; i < 200 && heldAfterClose !== 0; i++) {
+          heldAfterClose = ((await navigator.locks.query()).held ?? []).length;
+          if (heldAfterClose !== 0) await new Promise((r) => setTimeout(r, 25));
+        }
         await new Promise((r) => ((indexedDB.deleteDatabase(name).onsuccess = r), setTimeout(r, 2000)));
-        return { claimedAtCall, claimed: claim.claimed.length, held, modes, values, dropped, afterRelease, others: others.length };
+        return { claimedAtCall, claimed: claim.claimed.length, held, modes, values, dropped, afterRelease, inDoubt, heldAfterClose };
       }, one);
       expect(out.claimedAtCall).toEqual([true, true, true, true]);
       expect(out.claimed).toBe(4);
@@ -145,6 +156,9 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
       expect(out.values).toEqual([0, 0, 0, 0]);
       expect(out.dropped).toEqual(["A#1"]);
       expect(out.afterRelease).toEqual({ claimed: 0, held: 0 });
+      expect(out.inDoubt.claimedHere).toBe(false);
+      expect(out.inDoubt.held).toEqual([expect.stringMatching(/:d\/2$/), expect.stringMatching(/^later:.*:d\/2$/)]);
+      expect(out.heldAfterClose).toBe(0);
     });
   });
 
