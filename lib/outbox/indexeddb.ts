@@ -138,17 +138,18 @@ export class IndexedDbOutbox extends BaseOutbox {
 
   /**
    * A transaction on the current connection (readwrite ones with strict durability: on disk when they
-   * complete). A connection closed under us (another tab upgrading the database) is replaced once.
+   * complete; `relaxed` only where losing the change in a crash is harmless). A connection closed under us (another tab upgrading the database) is replaced once.
    */
   async #transaction<Names extends StoreNames<IndexedDbOutboxSchema>[], Mode extends IDBTransactionMode>(
     names: Names,
     mode: Mode,
+    durability: "strict" | "relaxed" = "strict",
   ): Promise<IDBPTransaction<IndexedDbOutboxSchema, Names, Mode>> {
     for (let attempt = 0; ; attempt++) {
       const connection = this.#connection();
       const db = await connection;
       try {
-        return db.transaction(names, mode, mode === "readwrite" ? { durability: "strict" } : {});
+        return db.transaction(names, mode, mode === "readwrite" ? { durability } : {});
       } catch (error) {
         if (attempt > 0 || (error as { name?: unknown } | null)?.name !== "InvalidStateError") throw error;
         this.#drop(connection);
@@ -272,10 +273,15 @@ export class IndexedDbOutbox extends BaseOutbox {
     await Promise.all([...dataIds.map((id) => tx.objectStore("streams").delete(id)), tx.done]);
   }
 
-  /** Delete each key only if the stored version is the one named (checked inside the transaction). */
+  /**
+   * Delete each key only if the stored version is the one named (checked inside the transaction).
+   * Relaxed durability: a delete lost in a crash only leaves an acknowledged version pending, which is
+   * sent again and replaces itself on the server (the same points at the same positions); the writes of
+   * slices and stream states stay strict, and IndexedDB commits transactions in order.
+   */
   async #delete(metas: SliceMeta[]): Promise<void> {
     if (metas.length === 0) return;
-    const tx = await this.#transaction(["slices", "points"], "readwrite");
+    const tx = await this.#transaction(["slices", "points"], "readwrite", "relaxed");
     const slices = tx.objectStore("slices");
     const points = tx.objectStore("points");
     const work = metas.map(async (m) => {
