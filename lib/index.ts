@@ -38,6 +38,10 @@ export type { ValidateReadingsStreamOptions, InvalidReading } from "./streams/va
 // Outboxes: the runtime-neutral one and the types every outbox shares
 export { BaseOutbox, CorruptSliceError, OutboxFullError, OutboxReadError } from "./outbox/outbox.js";
 export type {
+  Outbox,
+  Claim,
+  PendingOrder,
+  StorageInfo,
   CorruptInfo,
   CorruptSlice,
   OutboxEvent,

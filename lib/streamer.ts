@@ -8,7 +8,7 @@
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
-import type { BaseOutbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
+import type { Outbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
 import { FinalizeRefusedError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
 import { toRecover, type StateWithOpenChunks } from "./streamer/open-chunks.js";
@@ -61,7 +61,7 @@ const IDENTITY = ["platformDataId", "streamPrefix", "pendingInitialize", "initia
 export class TimeseriesStreamer extends EventTarget {
   /** The client of this streamer's endpoint (its default prefix; each stream uses the prefix it was created on). */
   readonly client: AtomscaleClient;
-  readonly outbox: BaseOutbox;
+  readonly outbox: Outbox;
   readonly pointsPerChunk: number;
   /** Resolves once the outbox is open and recovery of what it held has started. */
   readonly ready: Promise<void>;

@@ -8,11 +8,13 @@
  * `corrupt` holds slices found damaged, set aside with what was left of them, keyed
  * `[dataId, channel, chunkIndex, version]`. Every upgrade moves data, never drops it.
  *
- * Tabs of one origin may share a database: sends are claimed with Web Locks (`lockForSend`), deletes
- * and quarantines apply only to the version they name, and a read returns whatever version is stored.
+ * Tabs of one origin may share a database: sends are claimed with Web Locks (`claim`: one lock per
+ * request, named after its stream and chunk index), deletes and quarantines apply only to the version
+ * they name, and a read returns whatever version is stored. A request's slices are read in one
+ * transaction (`readAll`), a `put`'s written in one.
  */
 import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
-import { keyString, type SliceKey } from "../types.js";
+import type { SliceKey } from "../types.js";
 import { capacityForFreeSpace } from "./capacity.js";
 import { CorruptSliceError, OutboxReadError } from "./errors.js";
 import {
@@ -30,6 +32,7 @@ import {
 import { isQuotaError, OutboxQuotaError } from "./outbox-quota-error.js";
 import {
   BaseOutbox,
+  type Claim,
   type CorruptSlice,
   type OutboxOptions,
   type OutboxStorage,
@@ -89,6 +92,7 @@ export class IndexedDbOutbox extends BaseOutbox {
       load: () => this.#load(),
       write: (slices, streams) => this.#write(slices, streams),
       read: (meta) => this.#read(meta),
+      readMany: (metas) => this.#readMany(metas),
       delete: (metas) => this.#delete(metas),
       updateMeta: (meta) => this.#updateMeta(meta),
       setAside: (slice) => this.#setAside(slice),
@@ -134,17 +138,18 @@ export class IndexedDbOutbox extends BaseOutbox {
 
   /**
    * A transaction on the current connection (readwrite ones with strict durability: on disk when they
-   * complete). A connection closed under us (another tab upgrading the database) is replaced once.
+   * complete; `relaxed` only where losing the change in a crash is harmless). A connection closed under us (another tab upgrading the database) is replaced once.
    */
   async #transaction<Names extends StoreNames<IndexedDbOutboxSchema>[], Mode extends IDBTransactionMode>(
     names: Names,
     mode: Mode,
+    durability: "strict" | "relaxed" = "strict",
   ): Promise<IDBPTransaction<IndexedDbOutboxSchema, Names, Mode>> {
     for (let attempt = 0; ; attempt++) {
       const connection = this.#connection();
       const db = await connection;
       try {
-        return db.transaction(names, mode, mode === "readwrite" ? { durability: "strict" } : {});
+        return db.transaction(names, mode, mode === "readwrite" ? { durability } : {});
       } catch (error) {
         if (attempt > 0 || (error as { name?: unknown } | null)?.name !== "InvalidStateError") throw error;
         this.#drop(connection);
@@ -196,19 +201,44 @@ export class IndexedDbOutbox extends BaseOutbox {
    * sharing the database wrote it); undefined when the store has none.
    */
   async #read(meta: SliceMeta): Promise<StoredSlice | undefined> {
-    let storedMeta: SliceMeta | undefined;
-    let points: StoredPoints | undefined;
+    const [read] = await this.#readMany([meta]);
+    if (read!.status === "rejected") throw read!.reason;
+    return read!.value;
+  }
+
+  /** Several slices in one read transaction, settled per slice (a failed transaction fails each). */
+  async #readMany(metas: SliceMeta[]): Promise<Array<PromiseSettledResult<StoredSlice | undefined>>> {
+    let records: Array<[SliceMeta | undefined, StoredPoints | undefined]>;
     try {
       const tx = await this.#transaction(["slices", "points"], "readonly");
-      const key = tuple(meta);
-      [storedMeta, points] = await Promise.all([tx.objectStore("slices").get(key), tx.objectStore("points").get(key), tx.done]);
+      const slices = tx.objectStore("slices");
+      const points = tx.objectStore("points");
+      const reads = metas.map((m) => {
+        const key = tuple(m);
+        return Promise.all([slices.get(key), points.get(key)]);
+      });
+      [records] = await Promise.all([Promise.all(reads), tx.done]);
     } catch (error) {
       const name = (error as { name?: unknown } | null)?.name;
-      if (typeof name === "string" && DAMAGE_ERRORS.has(name)) {
-        throw new CorruptSliceError(meta, { reason: "unparsable", message: `IndexedDB could not read the record (${name}: ${(error as Error).message})`, at: Date.now() }, { cause: error });
-      }
-      throw new OutboxReadError(meta, { cause: error });
+      const damage = typeof name === "string" && DAMAGE_ERRORS.has(name);
+      return metas.map((meta) => ({
+        status: "rejected",
+        reason: damage
+          ? new CorruptSliceError(meta, { reason: "unparsable", message: `IndexedDB could not read the record (${name}: ${(error as Error).message})`, at: Date.now() }, { cause: error })
+          : new OutboxReadError(meta, { cause: error }),
+      }));
     }
+    return metas.map((meta, i) => {
+      try {
+        return { status: "fulfilled", value: this.#slice(meta, ...records[i]!) };
+      } catch (reason) {
+        return { status: "rejected", reason };
+      }
+    });
+  }
+
+  /** A slice from its two records, or a CorruptSliceError when they do not make one. */
+  #slice(meta: SliceMeta, storedMeta: SliceMeta | undefined, points: StoredPoints | undefined): StoredSlice | undefined {
     if (!points) {
       if (!storedMeta) return undefined; // both gone: acknowledged (by another tab)
       throw new CorruptSliceError(meta, { reason: "invalid", message: `the slice's record in IndexedDB "${this.name}" has no points`, at: Date.now() });
@@ -243,10 +273,15 @@ export class IndexedDbOutbox extends BaseOutbox {
     await Promise.all([...dataIds.map((id) => tx.objectStore("streams").delete(id)), tx.done]);
   }
 
-  /** Delete each key only if the stored version is the one named (checked inside the transaction). */
+  /**
+   * Delete each key only if the stored version is the one named (checked inside the transaction).
+   * Relaxed durability: a delete lost in a crash only leaves an acknowledged version pending, which is
+   * sent again and replaces itself on the server (the same points at the same positions); the writes of
+   * slices and stream states stay strict, and IndexedDB commits transactions in order.
+   */
   async #delete(metas: SliceMeta[]): Promise<void> {
     if (metas.length === 0) return;
-    const tx = await this.#transaction(["slices", "points"], "readwrite");
+    const tx = await this.#transaction(["slices", "points"], "readwrite", "relaxed");
     const slices = tx.objectStore("slices");
     const points = tx.objectStore("points");
     const work = metas.map(async (m) => {
@@ -342,42 +377,38 @@ export class IndexedDbOutbox extends BaseOutbox {
 
   // ---- sends shared between tabs ----
 
-  /** The Web Lock name claiming one key of this database for sending. */
-  lockName(key: SliceKey): string {
-    return `atomscale-stream:${this.name}:${key.dataId}/${key.channel}/${key.chunkIndex}`;
+  /** The Web Lock name claiming one request's slices (a stream's chunk index) of this database for sending. */
+  lockName(key: Pick<SliceKey, "dataId" | "chunkIndex">): string {
+    return `atomscale-stream:${this.name}:${key.dataId}/${key.chunkIndex}`;
   }
 
   /**
-   * Claim slices for sending with Web Locks (one per key, `ifAvailable`): another tab on the same
-   * database gets none of the keys while they are held. Without Web Locks, everything is claimed.
-   *
-   * When none of the keys can be claimed, the answer (nothing) comes once one of them is released or
-   * after `LOCK_WAIT_MS`, not at once: the uploader picks the same keys again right away, and an
-   * immediate "nothing" would have it spin while the other tab's request is under way.
+   * Claim slices with Web Locks, one per (stream, chunk index) — one per request, since a request
+   * carries one chunk index — taken `ifAvailable`: another tab on the same database gets none of them
+   * while they are held, and a group another tab holds is left out at once (the uploader sets it aside
+   * for a while). Without Web Locks, everything is claimed.
    */
-  override async lockForSend(metas: SliceMeta[]): Promise<{ locked: SliceMeta[]; release: () => void }> {
+  protected override async claimShared(metas: SliceMeta[]): Promise<Claim> {
     const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
-    if (!locks || typeof locks.request !== "function") return super.lockForSend(metas);
-    const unique = [...new Map(metas.map((m) => [keyString(m), m] as const)).values()];
-    const releases = await Promise.all(unique.map((m) => this.#tryLock(locks, this.lockName(m))));
-    const locked: SliceMeta[] = [];
+    if (!locks || typeof locks.request !== "function" || metas.length === 0) return super.claimShared(metas);
+    const groups = new Map<string, SliceMeta[]>();
+    for (const m of metas) {
+      const name = this.lockName(m);
+      const group = groups.get(name);
+      if (group) group.push(m);
+      else groups.set(name, [m]);
+    }
+    const names = [...groups.keys()];
+    const releases = await Promise.all(names.map((name) => this.#tryLock(locks, name)));
+    const claimed: SliceMeta[] = [];
     const held: Array<() => void> = [];
-    unique.forEach((m, i) => {
+    names.forEach((name, i) => {
       const release = releases[i];
-      if (release) {
-        locked.push(m);
-        held.push(release);
-      }
+      if (!release) return;
+      claimed.push(...groups.get(name)!);
+      held.push(release);
     });
-    let released = false;
-    return {
-      locked,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const r of held) r();
-      },
-    };
+    return { claimed, release: () => held.forEach((r) => r()) };
   }
 
   /** Take the lock if nobody holds it; resolves with its release, or undefined. */

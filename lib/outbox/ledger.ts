@@ -1,6 +1,6 @@
 /**
  * The outbox's books: the compact index of pending and quarantined slices with the figures kept as it
- * changes — bytes used, slices pending per stream, keys on their way out. BaseOutbox changes the index
+ * changes — bytes used, slices pending per stream, keys claimed for sending. BaseOutbox changes the index
  * only through here, so the figures never drift from it.
  */
 import { keyString, type SliceKey } from "../types.js";
@@ -23,8 +23,8 @@ export class Ledger {
   #usedBytes = 0;
   /** Slices not quarantined, per stream (flush, finalize and progress ask often). */
   #pending = new Map<string, number>();
-  /** Keys being sent right now: never evicted by "drop-oldest" (they may already be on the server). */
-  #sending = new Map<string, number>();
+  /** Keys claimed for sending right now (key → dataId): never evicted by "drop-oldest" (they may already be on the server). */
+  #claimed = new Map<string, string>();
 
   get usedBytes(): number {
     return this.#usedBytes;
@@ -70,17 +70,31 @@ export class Ledger {
     this.#usedBytes += next.bytes - current.bytes;
   }
 
-  markSending(metas: SliceMeta[], sending: boolean): void {
+  /** Claim keys not claimed yet; returns those claimed now (each key once). */
+  claim(metas: SliceMeta[]): SliceMeta[] {
+    const now: SliceMeta[] = [];
     for (const m of metas) {
       const k = keyString(m);
-      const n = (this.#sending.get(k) ?? 0) + (sending ? 1 : -1);
-      if (n > 0) this.#sending.set(k, n);
-      else this.#sending.delete(k);
+      if (this.#claimed.has(k)) continue;
+      this.#claimed.set(k, m.dataId);
+      now.push(m);
     }
+    return now;
   }
 
-  isSending(key: SliceKey): boolean {
-    return this.#sending.has(keyString(key));
+  unclaim(metas: SliceMeta[]): void {
+    for (const m of metas) this.#claimed.delete(keyString(m));
+  }
+
+  isClaimed(key: SliceKey): boolean {
+    return this.#claimed.has(keyString(key));
+  }
+
+  claimedCount(dataId?: string): number {
+    if (dataId === undefined) return this.#claimed.size;
+    let n = 0;
+    for (const id of this.#claimed.values()) if (id === dataId) n++;
+    return n;
   }
 
   summary(dataId: string, corruptSlices: number): OutboxSummary {

@@ -4,17 +4,18 @@
  * an older pending one; `ack` deletes only the version that was sent. Every slice goes to the outbox
  * before the network sees it.
  *
- * BaseOutbox keeps a compact index (metadata, never the points: see slice-index.ts) in memory and does
- * the accounting, capacity, overflow policy, the read contract (storage errors are errors: transient
- * ones reject, damaged slices are set aside as corrupt) and pruning; a subclass stores records
- * (memory, IndexedDB, files).
+ * BaseOutbox implements the {@link Outbox} interface (interface.ts): it keeps a compact index (metadata,
+ * never the points: see slice-index.ts) in memory and does the accounting, capacity, overflow policy,
+ * claims, the read contract (storage errors are errors: transient ones reject, damaged slices are set
+ * aside as corrupt) and pruning; a subclass stores records (memory, IndexedDB, files). What to send
+ * next is not decided here but by the uploader (lib/upload/schedule.ts), from `order`.
  */
 import { keyString, type SliceKey } from "../types.js";
 import { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
 import { Ledger, type OutboxSummary } from "./ledger.js";
 import { resolveOutboxOptions } from "./options.js";
 import { sliceBytes } from "./sizes.js";
-import { SliceIndexView } from "./slice-index.js";
+import type { Claim, Outbox, PendingOrder, StorageInfo } from "./interface.js";
 import { prunableStreams, repairLedgers, repairNextChunkIndex } from "./stream-states.js";
 import type {
   CorruptInfo,
@@ -32,6 +33,7 @@ import type {
 } from "./types.js";
 
 export type * from "./types.js";
+export type { Claim, Outbox, PendingOrder, StorageInfo } from "./interface.js";
 export type { OutboxSummary } from "./ledger.js";
 export { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
 export { SLICE_OVERHEAD_BYTES, sliceBytes } from "./sizes.js";
@@ -44,7 +46,7 @@ const PRUNE_INTERVAL_MS = 3600 * 1000;
 
 type Listener = (event: OutboxEvent) => void;
 
-export abstract class BaseOutbox {
+export abstract class BaseOutbox implements Outbox {
   abstract readonly kind: string;
   /** True when pending slices survive a restart of the process. */
   abstract readonly durable: boolean;
@@ -59,7 +61,6 @@ export abstract class BaseOutbox {
   readonly #capacityGiven: boolean;
   readonly #ledger = new Ledger();
   readonly #index = this.#ledger.index;
-  readonly #view = new SliceIndexView(this.#index);
   #streams = new Map<string, StreamState>();
   #corrupt = new Map<string, CorruptSlice>();
   #version = 0;
@@ -71,6 +72,9 @@ export abstract class BaseOutbox {
   #holding = false;
   #ready: Promise<void> | undefined;
   #prunedAt = 0;
+  /** Shared claims (Web Locks) kept a while after their release: requests in doubt. */
+  readonly #lingering = new Map<ReturnType<typeof setTimeout>, () => void>();
+  #closing = false;
   /** Serialises writes so the index and the store change in the same order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -234,19 +238,9 @@ export abstract class BaseOutbox {
     return this.#ledger.pendingCount(dataId);
   }
 
-  /** The live index, oldest put first, for the uploader's scans (read-only; entries are made as it is walked). */
-  get index(): ReadonlyMap<string, SliceMeta> {
-    return this.#view;
-  }
-
-  /** The index from the most recently put slice back to the oldest, with keys. Consume it before the outbox changes. */
-  *newestFirst(): Generator<[key: string, meta: SliceMeta]> {
-    for (const m of this.#index.newestFirst()) yield [keyString(m), m];
-  }
-
-  /** The slices of one chunk index of a stream (every channel's), in put order. */
-  chunk(dataId: string, chunkIndex: number): SliceMeta[] {
-    return this.#index.chunk(dataId, chunkIndex);
+  /** The slices in put order (metadata, read-only), for the uploader's scheduling. */
+  get order(): PendingOrder {
+    return this.#index;
   }
 
   get(key: SliceKey): SliceMeta | undefined {
@@ -289,7 +283,7 @@ export abstract class BaseOutbox {
           let used = this.#ledger.usedBytes;
           for (const meta of this.#index.oldestFirst()) {
             if (used + delta <= this.#capacityBytes) break;
-            if (incoming.has(keyString(meta)) || this.#ledger.isSending(meta)) continue;
+            if (incoming.has(keyString(meta)) || this.#ledger.isClaimed(meta)) continue;
             dropped.push(meta);
             used -= meta.bytes;
           }
@@ -337,10 +331,47 @@ export abstract class BaseOutbox {
     try {
       stored = await this.storage.read(meta);
     } catch (error) {
-      if (error instanceof CorruptSliceError) throw await this.#setAside(meta, error.corrupt, error);
-      if (error instanceof OutboxReadError) throw error;
-      throw new OutboxReadError(meta, { cause: error });
+      throw await this.#readFailed(meta, error);
     }
+    return this.#readDone(key, meta, stored);
+  }
+
+  /**
+   * `read` for several keys (one request's) with one storage read where the storage can (`readMany`:
+   * IndexedDB reads them in one transaction). Settles per key as `read` would.
+   */
+  async readAll(keys: SliceKey[]): Promise<Array<PromiseSettledResult<StoredSlice | undefined>>> {
+    await this.open();
+    if (!this.storage.readMany || keys.length < 2) return Promise.allSettled(keys.map((k) => this.read(k)));
+    const metas = keys.map((k) => this.#index.get(k));
+    const present = metas.filter((m): m is SliceMeta => m !== undefined);
+    let reads: Array<PromiseSettledResult<StoredSlice | undefined>>;
+    try {
+      reads = await this.storage.readMany(present);
+    } catch (error) {
+      reads = present.map(() => ({ status: "rejected", reason: error }));
+    }
+    let i = 0;
+    return Promise.allSettled(
+      keys.map(async (key, k) => {
+        const meta = metas[k];
+        if (!meta) return undefined;
+        const r = reads[i++]!;
+        if (r.status === "rejected") throw await this.#readFailed(meta, r.reason);
+        return this.#readDone(key, meta, r.value);
+      }),
+    );
+  }
+
+  /** A storage read that threw: damage is set aside (CorruptSliceError), anything else is an OutboxReadError. */
+  async #readFailed(meta: SliceMeta, error: unknown): Promise<Error> {
+    if (error instanceof CorruptSliceError) return this.#setAside(meta, error.corrupt, error);
+    if (error instanceof OutboxReadError) return error;
+    return new OutboxReadError(meta, { cause: error });
+  }
+
+  /** What a storage read found, checked against the index (the read contract above). */
+  async #readDone(key: SliceKey, meta: SliceMeta, stored: StoredSlice | undefined): Promise<StoredSlice | undefined> {
     if (stored && stored.version === meta.version) return { ...stored, quarantined: this.#index.get(key)?.quarantined ?? stored.quarantined };
     if (stored) {
       // Another writer sharing the store put a different version: that one is what is pending now.
@@ -395,20 +426,62 @@ export abstract class BaseOutbox {
   }
 
   /**
-   * Claim slices for sending, so that two uploaders sharing one store (browser tabs) never send the
-   * same slice at the same time. Returns the ones claimed and a release; by default all of them.
+   * Claim slices for sending: another uploader sharing this outbox gets none of them until released.
+   * The keys are claimed in this process at once (before the promise resolves); then `claimShared`
+   * claims them where other writers sharing the store can see it (IndexedDB: Web Locks). Keys claimed
+   * by someone else are left out of `claimed`. A claimed slice is never evicted by "drop-oldest".
    */
-  async lockForSend(metas: SliceMeta[]): Promise<{ locked: SliceMeta[]; release: () => void }> {
-    return { locked: metas, release: () => {} };
+  async claim(metas: SliceMeta[]): Promise<Claim> {
+    const mine = this.#ledger.claim(metas);
+    let shared: Claim;
+    try {
+      shared = await this.claimShared(mine);
+    } catch (error) {
+      this.#ledger.unclaim(mine);
+      throw error;
+    }
+    const kept = new Set(shared.claimed);
+    this.#ledger.unclaim(mine.filter((m) => !kept.has(m)));
+    let released = false;
+    return {
+      claimed: shared.claimed,
+      release: (sharedAfterMs = 0) => {
+        if (released) return;
+        released = true;
+        this.#ledger.unclaim(shared.claimed);
+        if (!(sharedAfterMs > 0) || this.#closing) {
+          shared.release();
+          return;
+        }
+        // Other writers wait a while longer (a request in doubt). Closing the outbox lets go at once.
+        const timer = setTimeout(() => {
+          this.#lingering.delete(timer);
+          shared.release();
+        }, sharedAfterMs);
+        (timer as { unref?: () => void }).unref?.();
+        this.#lingering.set(timer, shared.release);
+      },
+    };
   }
 
-  /** The uploader marks what it is sending, so that "drop-oldest" never evicts a slice on its way out. */
-  markSending(metas: SliceMeta[], sending: boolean): void {
-    this.#ledger.markSending(metas, sending);
+  /**
+   * Claim keys already claimed in this process where other writers sharing the store see it; returns
+   * those claimed (a subset of `metas`, the same objects). Stores only this process writes claim all.
+   */
+  protected claimShared(metas: SliceMeta[]): Promise<Claim> {
+    return Promise.resolve({ claimed: metas, release: () => {} });
+  }
+
+  isClaimed(key: SliceKey): boolean {
+    return this.#ledger.isClaimed(key);
+  }
+
+  claimedCount(dataId?: string): number {
+    return this.#ledger.claimedCount(dataId);
   }
 
   /** Storage usage, quota and persistence where the platform reports them (browsers). */
-  storageInfo(): { usage?: number; quota?: number; persisted?: boolean } | undefined {
+  storageInfo(): StorageInfo | undefined {
     return undefined;
   }
 
@@ -481,6 +554,12 @@ export abstract class BaseOutbox {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const [timer, release] of this.#lingering) {
+      clearTimeout(timer);
+      release();
+    }
+    this.#lingering.clear();
     await this.#queue;
     await this.storage.close();
   }

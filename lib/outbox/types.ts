@@ -131,6 +131,11 @@ export interface OutboxStorage {
    * Rejects with an OutboxReadError: transient (retry later) or CorruptSliceError (damaged).
    */
   read(meta: SliceMeta): Promise<StorageRead>;
+  /**
+   * `read` for several slices at once (one transaction), settled per slice in the order given.
+   * Optional: without it, the outbox reads them one by one.
+   */
+  readMany?(metas: SliceMeta[]): Promise<Array<PromiseSettledResult<StorageRead>>>;
   delete(metas: SliceMeta[]): Promise<void>;
   /** Persist a changed meta (quarantine) without its points changing. */
   updateMeta(meta: SliceMeta): Promise<void>;

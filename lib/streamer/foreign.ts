@@ -1,9 +1,9 @@
 /** Streams an outbox holds for another endpoint: left alone unless adopted, and reported (never silently ignored). */
-import type { BaseOutbox, StreamState } from "../outbox/outbox.js";
+import type { Outbox, StreamState } from "../outbox/outbox.js";
 import { describeMismatch } from "../upload/endpoint.js";
 import type { ForeignStream } from "./types.js";
 
-export function foreignStreams(outbox: BaseOutbox, ours: (state: StreamState) => boolean, endpoint: string): { streams: ForeignStream[]; slices: number } {
+export function foreignStreams(outbox: Outbox, ours: (state: StreamState) => boolean, endpoint: string): { streams: ForeignStream[]; slices: number } {
   const streams: ForeignStream[] = [];
   let slices = 0;
   for (const state of outbox.streams()) {

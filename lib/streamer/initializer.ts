@@ -7,14 +7,14 @@ import { SampleLinkError } from "./errors.js";
 import type { AtomscaleClient, StreamPrefix } from "../api/client.js";
 import { ApiError } from "../api/errors.js";
 import { checkStreamName, checkTags, InvalidInputError } from "../input.js";
-import type { BaseOutbox, QueuedInitialize, QuarantineInfo, StreamState } from "../outbox/outbox.js";
+import type { Outbox, QueuedInitialize, QuarantineInfo, StreamState } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "../upload/retry.js";
 import { createStream, linkStream, localStreamId, type Clients, type Created } from "./platform-initialize.js";
 import type { InitializeOptions, TimeseriesStreamerEventMap } from "./types.js";
 
 /** What the initializer needs from its streamer. */
 export interface InitializerContext {
-  readonly outbox: BaseOutbox;
+  readonly outbox: Outbox;
   readonly pointsPerChunk: number;
   readonly retry: Required<RetryOptions>;
   /** How long `initialize()` waits for the platform. */

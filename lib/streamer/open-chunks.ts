@@ -9,7 +9,7 @@
  * so a continuation starts after them), unless the outbox holds a slice of that key with at least as
  * many points (a kill between a FileOutbox's renames can leave the slice newer than the state).
  */
-import type { BaseOutbox, StreamState } from "../outbox/outbox.js";
+import type { Outbox, StreamState } from "../outbox/outbox.js";
 import type { Slice } from "../types.js";
 
 /** A stream state as the streamer writes it: with the open chunks of its writable, if any. */
@@ -25,7 +25,7 @@ export function openChunksOf(state: StreamState): Slice[] {
  * The left-over open chunks of a stream that are not already in the outbox as a slice of their key with
  * at least as many points: to be put as short slices (`complete: false`).
  */
-export function toRecover(outbox: BaseOutbox, state: StreamState): Slice[] {
+export function toRecover(outbox: Outbox, state: StreamState): Slice[] {
   const out: Slice[] = [];
   for (const s of openChunksOf(state)) {
     if (!Array.isArray(s?.values) || !Array.isArray(s.timestamps) || s.values.length === 0) continue;

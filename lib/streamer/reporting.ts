@@ -2,7 +2,7 @@
  * What the streamer tells its user about the uploader's and the outbox's work: log lines (by
  * verbosity) and typed events. Nothing here decides anything.
  */
-import type { BaseOutbox, DropRecord, SliceMeta } from "../outbox/outbox.js";
+import type { Outbox, DropRecord, SliceMeta } from "../outbox/outbox.js";
 import type { UploaderEvents } from "../upload/uploader.js";
 import type { TimeseriesStreamerEventMap } from "./types.js";
 
@@ -60,7 +60,7 @@ export function uploaderReports(r: Reporter & { acked: UploaderEvents["acked"] }
 }
 
 /** A listener for the outbox's events: drops (overflow "drop-oldest") and damaged slices, reported by key. */
-export function outboxReports(r: Reporter & { dropped(record: DropRecord): void }): Parameters<BaseOutbox["on"]>[0] {
+export function outboxReports(r: Reporter & { dropped(record: DropRecord): void }): Parameters<Outbox["on"]>[0] {
   return (e) => {
     if (e.type === "drop") {
       r.log("error", `outbox full: dropped ${e.dropped.length} oldest slice(s)`);

@@ -1,7 +1,7 @@
 /** The TimeseriesStreamer's options, parameters, results and events. */
 import type { StreamPrefix } from "../api/client.js";
 import type { ErrorClassification } from "../api/errors.js";
-import type { BaseOutbox, DropRecord, QuarantineInfo, SliceMeta, StoredSlice, StreamPhase } from "../outbox/outbox.js";
+import type { Outbox, DropRecord, QuarantineInfo, SliceMeta, StoredSlice, StreamPhase } from "../outbox/outbox.js";
 import type { RetryOptions } from "../upload/retry.js";
 import type { UploaderState } from "../upload/uploader.js";
 import type { ChannelDifference } from "../upload/verify.js";
@@ -18,7 +18,7 @@ export interface TimeseriesStreamerOptions {
   /** 0 off, 1 errors, 2 info, 3 debug, 4 trace (detailed progress). @default 0 */
   verbosity?: Verbosity;
   /** Where pending slices wait. @default new MemoryOutbox() */
-  outbox?: BaseOutbox;
+  outbox?: Outbox;
   /** Requests in flight at once. @default 4 */
   concurrency?: number;
   /** Backoff and Retry-After caps; `baseDelayMs` is also the least wait before any retry. */

@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../api/errors.js";
 import type { AtomscaleClient } from "../api/client.js";
-import type { BaseOutbox, QuarantineInfo, StoredSlice, StreamState } from "../outbox/outbox.js";
+import type { Outbox, QuarantineInfo, StoredSlice, StreamState } from "../outbox/outbox.js";
 import { Ledger } from "./ledger.js";
 import { compareReadBack, type ChannelDifference } from "./verify.js";
 
@@ -26,7 +26,7 @@ export interface VerifyRecord {
 export interface CloseContext {
   state: StreamState;
   client: AtomscaleClient;
-  outbox: BaseOutbox;
+  outbox: Outbox;
   verify: boolean;
   attempts: number;
   record: VerifyRecord;

@@ -2,15 +2,21 @@
  * The uploader drains the outbox (design §2, §3): a bounded window of requests in flight, never two
  * versions of one key in flight — also across timeouts and lost connections (a key whose request's fate
  * is unknown is held in doubt) — slices sharing (dataId, chunkIndex) sent as one chunk/multi request,
- * split when it keeps failing, live data before backlog, retries classified by ApiError, queued
- * initializes first, and for `closing` streams: verify (read back, compare, re-send), then finalize.
+ * split when it keeps failing, live data before backlog (the choice is schedule.ts's), retries
+ * classified by ApiError, queued initializes first, and for `closing` streams: verify (read back,
+ * compare, re-send), then finalize.
+ *
+ * "In flight" is one notion: the outbox's claim. A request's slices are claimed when they are picked
+ * (`Outbox.claim`, which also keeps them from "drop-oldest" and from other tabs), read in one batch
+ * (`readAll`), and released once the request settled, on every path.
  */
 import { ApiError, type ErrorClassification } from "../api/errors.js";
 import type { AtomscaleClient } from "../api/client.js";
 import { channelRecord, keyString } from "../types.js";
-import type { BaseOutbox, QuarantineInfo, SliceMeta, StoredSlice, StreamState } from "../outbox/outbox.js";
+import type { Claim, Outbox, QuarantineInfo, SliceMeta, StoredSlice, StreamState } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "./retry.js";
 import { Holds } from "./holds.js";
+import { Schedule } from "./schedule.js";
 import { RetainedSlices } from "./retained.js";
 import { verifyThenFinalize, type VerifyRecord } from "./finalize.js";
 
@@ -31,7 +37,7 @@ export interface UploaderEvents {
 export interface UploaderOptions {
   /** The client a stream's requests go through (its endpoint, its path prefix). */
   clientFor(state: StreamState | undefined): AtomscaleClient;
-  outbox: BaseOutbox;
+  outbox: Outbox;
   /** Requests in flight at once. @default 4 */
   concurrency: number;
   retry: Required<RetryOptions>;
@@ -56,7 +62,7 @@ export interface UploaderOptions {
 }
 
 type Task =
-  | { kind: "slices"; dataId: string; chunkIndex: number; metas: SliceMeta[] }
+  | { kind: "slices"; dataId: string; chunkIndex: number; metas: SliceMeta[]; claim: Promise<Claim> }
   | { kind: "finalize"; state: StreamState }
   | { kind: "initialize"; state: StreamState };
 
@@ -80,11 +86,11 @@ function neverSent(error: unknown): boolean {
 
 export class Uploader {
   readonly #o: UploaderOptions;
-  readonly #inFlight = new Map<string, SliceMeta>();
   readonly #finalizing = new Set<string>();
   readonly #initializing = new Set<string>();
-  /** Keys to send alone: a multi request they were in was refused or kept failing. */
-  readonly #solo = new Set<string>();
+  /** What to send next (freshness first, chunk groups); its `solo` keys travel alone. */
+  readonly #schedule: Schedule;
+  readonly #solo: Set<string>;
   /** Transient failures in a row per key (multi requests): the poison-request split. */
   readonly #strikes = new Map<string, number>();
   readonly #retries = new Map<string, number>();
@@ -99,12 +105,13 @@ export class Uploader {
   #paused = false;
   #closed = false;
   #scheduled = false;
-  #newestNext = true;
   #state: UploaderState = "idle";
   #unsubscribe: () => void;
 
   constructor(options: UploaderOptions) {
     this.#o = options;
+    this.#schedule = new Schedule(options.maxRequestBytes);
+    this.#solo = this.#schedule.solo;
     this.#retained = new RetainedSlices(options.verify ? (options.retainBytes ?? 32 * 1024 * 1024) : 0);
     this.#unsubscribe = options.outbox.on((e) => {
       if (e.type === "change") this.kick();
@@ -115,16 +122,13 @@ export class Uploader {
     return this.#state;
   }
 
-  /** Slices in flight, of one stream or all. */
+  /** Slices in flight (claimed for sending in this process), of one stream or all. */
   inFlight(dataId?: string): number {
-    if (dataId === undefined) return this.#inFlight.size;
-    let n = 0;
-    for (const m of this.#inFlight.values()) if (m.dataId === dataId) n++;
-    return n;
+    return this.#o.outbox.claimedCount(dataId);
   }
 
   isInFlight(meta: SliceMeta): boolean {
-    return this.#inFlight.has(keyString(meta));
+    return this.#o.outbox.isClaimed(meta);
   }
 
   isFinalizing(dataId: string): boolean {
@@ -247,42 +251,16 @@ export class Uploader {
       this.#finalizing.add(state.dataId);
       return { kind: "finalize", state };
     }
-    // Freshness first, backfill behind: the chunk of the newest sendable slice and that of the oldest, in
-    // turn. Scans stop at the first sendable slice from either end, so a backlog costs nothing per pick.
+    // Freshness first, backfill behind (schedule.ts); the slices picked are claimed at once.
     const now = Date.now();
     const sendable = (k: string, m: SliceMeta): boolean => {
-      if (m.quarantined || this.#inFlight.has(k) || this.#holds.held(k, now)) return false;
+      if (m.quarantined || outbox.isClaimed(m) || this.#holds.held(k, now)) return false;
       const state = outbox.getStream(m.dataId);
       return this.#o.ours(state) && state?.phase !== "finalized" && platformId(state, m.dataId) !== undefined;
     };
-    let first: [string, SliceMeta] | undefined;
-    for (const entry of this.#newestNext ? outbox.newestFirst() : outbox.index.entries()) {
-      if (sendable(entry[0], entry[1])) {
-        first = entry;
-        break;
-      }
-    }
-    if (!first) return undefined;
-    this.#newestNext = !this.#newestNext;
-    // Slices sharing (dataId, chunkIndex) travel in one request, in put order; a key refused in a
-    // multi request (or one that kept failing in it) travels alone.
-    const [key, found] = first;
-    const chosen = this.#solo.has(key)
-      ? [found]
-      : outbox.chunk(found.dataId, found.chunkIndex).filter((m) => {
-          const k = keyString(m);
-          return !this.#solo.has(k) && sendable(k, m);
-        });
-    const limit = this.#o.maxRequestBytes ?? 4 * 1024 * 1024;
-    const metas: SliceMeta[] = [];
-    let bytes = 0;
-    for (const m of chosen) {
-      if (metas.length > 0 && bytes + m.bytes > limit) break;
-      metas.push(m);
-      bytes += m.bytes;
-    }
-    for (const m of metas) this.#inFlight.set(keyString(m), m);
-    return { kind: "slices", dataId: metas[0]!.dataId, chunkIndex: metas[0]!.chunkIndex, metas };
+    const next = this.#schedule.next(outbox.order, sendable);
+    if (!next) return undefined;
+    return { kind: "slices", ...next, claim: outbox.claim(next.metas) };
   }
 
   #claimInit(state: StreamState): Task {
@@ -298,16 +276,25 @@ export class Uploader {
     const client = this.#o.clientFor(state);
     const id = platformId(state, task.dataId)!;
     let sent: StoredSlice[] = [];
-    outbox.markSending(task.metas, true);
-    const { locked, release } = await outbox.lockForSend(task.metas);
-    if (locked.length < task.metas.length) {
-      this.#hold(task.metas.filter((m) => !locked.includes(m)).map(keyString), 1000); // another uploader holds them
+    let claim: Claim;
+    try {
+      claim = await task.claim;
+    } catch (error) {
+      // The claim itself failed (it released what it had): the slices stay pending, tried again later.
+      this.#unreadable(error, task.dataId, task.metas);
+      return;
+    }
+    const { claimed } = claim;
+    let inDoubt = false;
+    if (claimed.length < task.metas.length) {
+      const mine = new Set(claimed);
+      this.#hold(task.metas.filter((m) => !mine.has(m)).map(keyString), 1000); // another uploader holds them
     }
     try {
-      const read = await Promise.allSettled(locked.map((meta) => outbox.read(meta)));
+      const read = claimed.length > 0 ? await outbox.readAll(claimed) : [];
       const unreadable: SliceMeta[] = [];
       let readError: unknown;
-      locked.forEach((meta, i) => {
+      claimed.forEach((meta, i) => {
         const r = read[i]!;
         if (r.status === "rejected") {
           // A damaged slice: the outbox set it aside as corrupt and reports it. Anything else is a storage
@@ -316,14 +303,10 @@ export class Uploader {
             unreadable.push(meta);
             readError = r.reason;
           }
-          this.#inFlight.delete(keyString(meta));
           return;
         }
         const stored = r.value;
-        if (stored && !stored.quarantined) {
-          sent.push(stored);
-          this.#inFlight.set(keyString(stored), stored); // the version actually sent
-        } else this.#inFlight.delete(keyString(meta));
+        if (stored && !stored.quarantined) sent.push(stored);
       });
       if (unreadable.length > 0) this.#unreadable(readError, task.dataId, unreadable);
       if (sent.length === 0) return;
@@ -347,26 +330,27 @@ export class Uploader {
       await outbox.ackAll(sent);
       this.#o.events.acked(task.dataId, sent.map(meta));
     } catch (error) {
-      this.#lost(error, sent);
+      inDoubt = this.#lost(error, sent);
       await this.#failed(error, task.dataId, sent.map(meta));
     } finally {
-      release();
-      outbox.markSending(task.metas, false);
-      for (const s of task.metas) this.#inFlight.delete(keyString(s));
+      // A key in doubt is held here (#holds) and stays claimed from other tabs until it is safe to send.
+      claim.release(inDoubt ? this.#o.inDoubtMs : 0);
       sent = [];
     }
   }
 
   /**
    * A request whose fate is unknown (no answer: timeout, connection lost after sending) may still reach
-   * the server: its keys are held in doubt, so a newer version cannot be overtaken by this old one. A
+   * the server: its keys are held in doubt (returns true), so a newer version cannot be overtaken by this
+   * old one — here, and in other tabs, whose claim waits as long. A
    * multi request that keeps failing transiently is split per channel (one poisonous channel must not
    * hold back the others).
    */
-  #lost(error: unknown, sent: StoredSlice[]): void {
-    if (!(error instanceof ApiError) || error.classification !== "transient") return;
+  #lost(error: unknown, sent: StoredSlice[]): boolean {
+    if (!(error instanceof ApiError) || error.classification !== "transient") return false;
     const keys = sent.map(keyString);
-    if (error.status === undefined && !neverSent(error)) this.#hold(keys, this.#o.inDoubtMs);
+    const inDoubt = error.status === undefined && !neverSent(error);
+    if (inDoubt) this.#hold(keys, this.#o.inDoubtMs);
     const splitAfter = this.#o.splitAfter ?? 3;
     let strikes = 0;
     for (const k of keys) {
@@ -374,10 +358,11 @@ export class Uploader {
       this.#strikes.set(k, n);
       strikes = Math.max(strikes, n);
     }
-    if (strikes < splitAfter) return;
+    if (strikes < splitAfter) return inDoubt;
     if (sent.length > 1) for (const k of keys) this.#solo.add(k);
     // Keys that keep failing back off on their own, so they cannot take every slot of the window from the rest.
     this.#hold(keys, retryDelay(undefined, strikes - splitAfter + 1, this.#o.retry, this.#o.random));
+    return inDoubt;
   }
 
   /** Slices the storage could not read just now: retried after a backoff, reported as transient errors. */

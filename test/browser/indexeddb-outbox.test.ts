@@ -451,7 +451,7 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
     });
   });
 
-  it("two tabs on one database: Web Locks give each key to one sender at a time; a newer version from the other tab is never deleted", async () => {
+  it("two tabs on one database: Web Locks (one per request: a stream's chunk index) give each key to one sender at a time; a newer version from the other tab is never deleted", async () => {
     const name = "outbox-tabs";
     await withBrowserPage(`${emu.url}/healthz`, async (pageA) => {
       const slices: NewSlice[] = [0, 1, 2].map((chunkIndex) => ({ dataId: "L", channel: "pressure", chunkIndex, timestamps: ts(chunkIndex * 2, 2), values: vs(chunkIndex * 2, 2), complete: true }));
@@ -459,15 +459,15 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
       const a = await pageA.evaluateHandle(async ({ name, slices }) => {
         const outbox = new window.AtomscaleStream.IndexedDbOutbox({ name });
         const metas = await outbox.put(slices);
-        const claim = await outbox.lockForSend(metas.slice(0, 2));
+        const claim = await outbox.claim(metas.slice(0, 2));
         return { outbox, metas, claim };
       }, { name, slices });
       const heldInA = await a.evaluate(async (h) => ({
-        locked: h.claim.locked.map((m) => m.chunkIndex),
+        locked: h.claim.claimed.map((m) => m.chunkIndex),
         names: ((await navigator.locks.query()).held ?? []).map((l) => l.name).sort(),
       }));
       expect(heldInA.locked).toEqual([0, 1]);
-      expect(heldInA.names).toEqual([0, 1].map((i) => `atomscale-stream:${name}:L/pressure/${i}`));
+      expect(heldInA.names).toEqual([0, 1].map((i) => `atomscale-stream:${name}:L/${i}`));
 
       const pageB = await openTab(pageA);
       const b = await pageB.evaluateHandle(async (name) => {
@@ -477,17 +477,17 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
       }, name);
       const tryClaim = () =>
         b.evaluate(async ({ outbox }) => {
-          const claim = await outbox.lockForSend(outbox.slices());
+          const claim = await outbox.claim(outbox.slices());
           claim.release();
-          return claim.locked.map((m) => m.chunkIndex);
+          return claim.claimed.map((m) => m.chunkIndex);
         });
       expect(await tryClaim()).toEqual([2]); // A holds 0 and 1
       // Only keys A holds: nothing, at once (the uploader sets such keys aside for a while); once A lets go, all.
       const claimHeld = () =>
         b.evaluate(async ({ outbox }) => {
-          const claim = await outbox.lockForSend(outbox.slices().slice(0, 2));
+          const claim = await outbox.claim(outbox.slices().slice(0, 2));
           claim.release();
-          return claim.locked.map((m) => m.chunkIndex);
+          return claim.claimed.map((m) => m.chunkIndex);
         });
       expect(await claimHeld()).toEqual([]);
       await a.evaluate((h) => h.claim.release());

@@ -72,7 +72,7 @@ describe.each(kinds)("outbox contract: $name", (kind) => {
     await outbox.close();
   });
 
-  it("keeps put order for scans: slices(), index, newestFirst(), chunk()", async () => {
+  it("keeps put order for scans: slices(), order.oldestFirst(), order.newestFirst(), order.chunk()", async () => {
     const { outbox, reopen } = await kind.make();
     await outbox.put([slice("T", 0), slice("P", 0)]);
     await outbox.put([slice("T", 1), slice("P", 1, 3, false)]);
@@ -80,16 +80,16 @@ describe.each(kinds)("outbox contract: $name", (kind) => {
     await outbox.put([slice("X", 5, 10, true, "other-stream")]);
     expect(names(outbox.slices())).toEqual(["T#0", "T#1", "P#1", "P#0", "X#5"]);
     expect(names(outbox.slices(dataId))).toEqual(["T#0", "T#1", "P#1", "P#0"]);
-    expect(names([...outbox.index.values()])).toEqual(["T#0", "T#1", "P#1", "P#0", "X#5"]);
-    expect([...outbox.newestFirst()].map(([k, m]) => [k.split("\u0000").join("/"), m.chunkIndex])).toEqual([
+    expect(names([...outbox.order.oldestFirst()])).toEqual(["T#0", "T#1", "P#1", "P#0", "X#5"]);
+    expect([...outbox.order.newestFirst()].map((m) => [`${m.dataId}/${m.channel}/${m.chunkIndex}`, m.chunkIndex])).toEqual([
       ["other-stream/X/5", 5],
       [`${dataId}/P/0`, 0],
       [`${dataId}/P/1`, 1],
       [`${dataId}/T/1`, 1],
       [`${dataId}/T/0`, 0],
     ]);
-    expect(names(outbox.chunk(dataId, 0))).toEqual(["T#0", "P#0"]);
-    expect(outbox.index.get([dataId, "P", "1"].join("\u0000"))).toMatchObject({ points: 3, complete: false });
+    expect(names(outbox.order.chunk(dataId, 0))).toEqual(["T#0", "P#0"]);
+    expect(outbox.get({ dataId, channel: "P", chunkIndex: 1 })).toMatchObject({ points: 3, complete: false });
     expect(outbox.pendingCount(dataId)).toBe(4);
     await outbox.close();
     if (reopen) {

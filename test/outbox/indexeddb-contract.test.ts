@@ -42,7 +42,7 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
         await outbox.put([slice("T", 1), slice("P", 1, 3, false)]);
         await outbox.put([slice("P", 0, 10)]); // put again: now the newest
         await outbox.put([slice("X", 5, 10, true, "other-stream")]);
-        const [t1] = outbox.chunk(d, 1);
+        const [t1] = outbox.order.chunk(d, 1);
         const info = { status: 422, code: "http_422", detail: [{ msg: "bad" }], message: "refused", at: 7 };
         const quarantined = await outbox.quarantine(t1!, t1!.version, info);
         const seen = {
@@ -51,9 +51,9 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
           ackOld,
           slices: keys(outbox.slices()),
           ofStream: keys(outbox.slices(d)),
-          index: keys([...outbox.index.values()]),
-          newestFirst: [...outbox.newestFirst()].map(([k, m]) => [k.split("\u0000").join("/"), m.chunkIndex]),
-          chunk0: keys(outbox.chunk(d, 0)),
+          index: keys([...outbox.order.oldestFirst()]),
+          newestFirst: [...outbox.order.newestFirst()].map((m) => [`${m.dataId}/${m.channel}/${m.chunkIndex}`, m.chunkIndex]),
+          chunk0: keys(outbox.order.chunk(d, 0)),
           pending: outbox.pendingCount(d),
           quarantined: quarantined?.quarantined,
         };
@@ -92,6 +92,73 @@ describe.skipIf(skipBrowser)("outbox contract: IndexedDbOutbox in Chromium", () 
       expect(out.reopened.t1).toEqual(out.t1values);
       expect(names(out.removed)).toEqual(["T#1", "P#1", "P#0", "X#5"]);
       expect(out.after).toEqual({ slices: 0, usedBytes: 0 });
+    });
+  });
+
+  it("claims and batched reads: one Web Lock and one read transaction per request; claimed at the call, released once, never evicted by drop-oldest", async () => {
+    await withBrowserPage(`${emu.url}/healthz`, async (page) => {
+      const one = sliceBytes(10, "T");
+      const out = await page.evaluate(async (one) => {
+        const { IndexedDbOutbox } = window.AtomscaleStream;
+        const name = `claims-${Math.random().toString(36).slice(2)}`;
+        const slice = (channel: string, chunkIndex: number) => ({ dataId: "d", channel, chunkIndex, complete: true, timestamps: Array.from({ length: 10 }, (_, i) => 1_764_000_000 + chunkIndex * 10 + i), values: Array.from({ length: 10 }, (_, i) => chunkIndex * 100 + i) });
+        const outbox = new IndexedDbOutbox({ name, capacityBytes: 9 * one, overflow: "drop-oldest" });
+        const group = await outbox.put(["A", "B", "C", "D"].map((c) => slice(c, 0)));
+        const others = await outbox.put([slice("A", 1), slice("A", 2)]);
+        // Count the read transactions and the Web Locks one request's claim and read cost.
+        const transaction = IDBDatabase.prototype.transaction;
+        const modes: string[] = [];
+        IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase["transaction"]>) {
+          modes.push(args[1] ?? "readonly");
+          return transaction.apply(this, args);
+        } as IDBDatabase["transaction"];
+        const pending = outbox.claim(group);
+        const claimedAtCall = group.map((m) => outbox.isClaimed(m));
+        const claim = await pending;
+        const held = ((await navigator.locks.query()).held ?? []).map((l) => l.name);
+        const reads = await outbox.readAll(claim.claimed);
+        IDBDatabase.prototype.transaction = transaction;
+        const values = reads.map((r) => (r.status === "fulfilled" ? r.value?.values[0] : "rejected"));
+        // At capacity, drop-oldest passes over the claimed chunk 0 and evicts chunk 1.
+        const dropped: string[] = [];
+        outbox.on((e) => e.type === "drop" && dropped.push(...e.dropped.map((x) => `${x.channel}#${x.chunkIndex}`)));
+        await outbox.put([slice("A", 3), slice("A", 4), slice("A", 5), slice("A", 6)]);
+        claim.release();
+        claim.release();
+        const claimedAfter = outbox.claimedCount();
+        // The browser lets a Web Lock go a task or so after its release: poll for it.
+        let heldAfter = -1;
+        for (let i = 0; i < 200 && heldAfter !== 0; i++) {
+          heldAfter = ((await navigator.locks.query()).held ?? []).length;
+          if (heldAfter !== 0) await new Promise((r) => setTimeout(r, 25));
+        }
+        const afterRelease = { claimed: claimedAfter, held: heldAfter };
+        // A request in doubt: released here at once, but its Web Lock stays until the time given, or the close.
+        const doubtful = await outbox.claim([others[1]!]);
+        doubtful.release(60_000);
+        const inDoubt = { claimedHere: outbox.isClaimed(others[1]!), held: ((await navigator.locks.query()).held ?? []).map((l) => l.name) };
+        await new Promise((r) => setTimeout(r, 200));
+        inDoubt.held.push(...((await navigator.locks.query()).held ?? []).map((l) => `later:${l.name}`));
+        await outbox.close();
+        let heldAfterClose = -1;
+        for (let i = 0; i < 200 && heldAfterClose !== 0; i++) {
+          heldAfterClose = ((await navigator.locks.query()).held ?? []).length;
+          if (heldAfterClose !== 0) await new Promise((r) => setTimeout(r, 25));
+        }
+        await new Promise((r) => ((indexedDB.deleteDatabase(name).onsuccess = r), setTimeout(r, 2000)));
+        return { claimedAtCall, claimed: claim.claimed.length, held, modes, values, dropped, afterRelease, inDoubt, heldAfterClose };
+      }, one);
+      expect(out.claimedAtCall).toEqual([true, true, true, true]);
+      expect(out.claimed).toBe(4);
+      expect(out.held).toHaveLength(1); // one lock for the request (stream d, chunk 0), not one per slice
+      expect(out.held[0]).toMatch(/:d\/0$/);
+      expect(out.modes).toEqual(["readonly"]); // one read transaction for the four slices
+      expect(out.values).toEqual([0, 0, 0, 0]);
+      expect(out.dropped).toEqual(["A#1"]);
+      expect(out.afterRelease).toEqual({ claimed: 0, held: 0 });
+      expect(out.inDoubt.claimedHere).toBe(false);
+      expect(out.inDoubt.held).toEqual([expect.stringMatching(/:d\/2$/), expect.stringMatching(/^later:.*:d\/2$/)]);
+      expect(out.heldAfterClose).toBe(0);
     });
   });
 
