@@ -124,6 +124,7 @@ async function outageAndDrain() {
     { name: "outage_rss_mb", value: rss / 2 ** 20, unit: "MiB", note: `process RSS after the outage (before it: ${(rssBefore / 2 ** 20).toFixed(0)} MiB)` },
     { name: "outage_outbox_mb", value: outboxBytes / 2 ** 20, unit: "MiB", note: "bytes on disk in the outbox directory" },
     { name: "drain_points_per_s", value: points / drainSeconds, unit: "points/s", note: "server back (emulator on PGlite, own process): outbox to acked" },
+    { name: "drain_vs_acquisition", value: points / drainSeconds / (rate * channels), unit: "ratio", note: `the drain ÷ the acquisition rate (${rate} Hz × ${channels} channels = ${(rate * channels).toLocaleString("en-US")} points/s)` },
   ];
 }
 
