@@ -56,8 +56,12 @@ const PUT_BATCH: PreparedStatement = {
       returning data_id, chunk_index
     ),
     old as (
+      -- lateral: a lookup by primary key per input row, whatever the table's statistics say (PGlite has
+      -- no autovacuum; a plan made when the table was small would otherwise scan it whole on every write)
       select i.r, o.channel_name, o.n_points from input i
-      join slices o on o.data_id = i.d and o.chunk_index = i.k and o.channel_name = i.c
+      cross join lateral (
+        select channel_name, n_points from slices where data_id = i.d and chunk_index = i.k and channel_name = i.c
+      ) o
     )
     select null::int4 as r, data_id as d, chunk_index as k, null::text as channel_name, count(*)::int4 as n from ins group by data_id, chunk_index
     union all
@@ -90,6 +94,9 @@ export class SliceStore {
   #running = 0;
   /** How many statements may run at once: PGlite runs one at a time anyway; a server has a pool. */
   readonly #parallel: number;
+  /** Slices written since the table's statistics were last refreshed (PGlite), and the count then. */
+  #sinceAnalyze = 0;
+  #analyzedAt = 0;
 
   constructor(private readonly db: Database) {
     this.#parallel = db.kind === "postgres" ? 4 : 1;
@@ -165,11 +172,27 @@ export class SliceStore {
       const batch = this.#queue.slice(0, taken);
       this.#queue = this.#queue.slice(taken);
       this.#running++;
-      void this.#writeBatch(batch).finally(() => {
-        this.#running--;
-        this.#pump();
-      });
+      void this.#writeBatch(batch)
+        .then(() => this.#refreshStatistics(size))
+        .finally(() => {
+          this.#running--;
+          this.#pump();
+        });
     }
+  }
+
+  /**
+   * PGlite has no autovacuum: without fresh statistics the planner keeps believing the slices table is
+   * as small as when it was created, and a plan made then scans it whole on every write (quadratic
+   * ingest). Refresh them each time the table may have doubled (amortised: a few ms per doubling).
+   */
+  async #refreshStatistics(written: number): Promise<void> {
+    if (this.db.kind !== "pglite") return; // a server's autovacuum does it
+    this.#sinceAnalyze += written;
+    if (this.#sinceAnalyze < Math.max(1000, this.#analyzedAt)) return;
+    this.#analyzedAt += this.#sinceAnalyze;
+    this.#sinceAnalyze = 0;
+    await this.db.exec("analyze slices").catch(() => {});
   }
 
   /**
