@@ -23,7 +23,7 @@ const ROOT = fileURLToPath(new URL(".", import.meta.url));
 /** Packages that only make sense on a server (the emulator's storage and HTTP server). */
 const SERVER_PACKAGES = ["@electric-sql/pglite", "postgres", "@hono/node-server", "hono"];
 /** Node-only parts of lib/ (paths relative to the repository, "/"-separated). */
-const SERVER_LIB = [/^lib\/emulator\//, /^lib\/cli\//, /^lib\/fs(\.ts|\/)/];
+const SERVER_LIB = [/^lib\/emulator\//, /^lib\/cli\//, /^lib\/fs(\.ts|\/)/, /^lib\/api\/transport-node\.ts$/];
 
 /** The published bundle's entry: the browser-capable entries of the package, re-exported as one module. */
 const BROWSER_ENTRY = "virtual:atomscale-stream-browser";
@@ -87,6 +87,8 @@ export default defineConfig(({ mode }) => {
     // Nothing to copy: this build only writes the bundle (and its source map).
     publicDir: false,
     plugins: [browserEntry(), browserOnlyGuard()],
+    // The runtime's transport (package.json "imports"): in a browser, fetch — from the source, like the rest.
+    resolve: { alias: [{ find: /^#transport$/, replacement: fileURLToPath(new URL("./lib/api/transport-fetch.ts", import.meta.url)) }] },
     build: {
       outDir: test ? "dist/test" : "dist/browser",
       // dist/ is shared with tsc's output and the demo build: write our file, wipe nothing.

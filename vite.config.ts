@@ -19,6 +19,9 @@ export default defineConfig({
   },
   test: {
     root: ".",
+    // Tests run the library's source under Node: its Node transport (package.json "imports" maps the
+    // published files the same way).
+    alias: [{ find: /^#transport$/, replacement: fileURLToPath(new URL("./lib/api/transport-node.ts", import.meta.url)) }],
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -6,6 +6,7 @@
  */
 import { InfluxDB, Point } from "@influxdata/influxdb-client";
 import http from "node:http";
+import { chunkMultiBodyText } from "../dist/api/body.js";
 import { TimeseriesStreamer } from "../dist/index.js";
 import { makeBatches, median, nextTurn, quick, sink, timeAndCpu } from "./common.mjs";
 
@@ -27,8 +28,9 @@ async function feed(batches, write) {
   }
 }
 
-async function ours(url, batches, total) {
-  const streamer = new TimeseriesStreamer({ apiKey: "bench", endpoint: url, pointsPerChunk: PPC, concurrency: CONCURRENCY });
+/** Ours; `transport` "fetch" gives the client a fetch, which then carries the uploads too (the transport before issue 17). */
+async function ours(url, batches, total, transport = "default") {
+  const streamer = new TimeseriesStreamer({ apiKey: "bench", endpoint: url, pointsPerChunk: PPC, concurrency: CONCURRENCY, ...(transport === "fetch" ? { fetch: (i, o) => fetch(i, o) } : {}) });
   const dataId = await streamer.initialize({ streamName: "bench e2e" });
   const writable = streamer.writable(dataId, { maxLatencyMs: 1000, finalizeOnClose: false });
   const writer = writable.getWriter();
@@ -136,6 +138,48 @@ async function ceilingHttp(url, bodies) {
   }
 }
 
+/**
+ * Body encoding, before and after issue 17, in turns: the request's JSON written straight as text from the
+ * slices' arrays (typed arrays here, as the chunker makes them) ÷ the former path (a body object, each
+ * typed array copied into a plain array, JSON.stringify).
+ */
+function encodeFigure(batches) {
+  const slices = batches.slice(0, 200).map((batch) => {
+    const by = new Map();
+    for (const r of batch) {
+      let ch = by.get(r.channel);
+      if (!ch) by.set(r.channel, (ch = { t: [], v: [] }));
+      ch.t.push(r.t);
+      ch.v.push(r.value);
+    }
+    return [...by].map(([name, ch]) => [name, { timestamps: Float64Array.from(ch.t), values: Float64Array.from(ch.v) }]);
+  });
+  const before = (entries, i) => {
+    const channels = Object.create(null);
+    for (const [name, p] of entries) channels[name] = { timestamps: Array.from(p.timestamps), values: Array.from(p.values) };
+    return JSON.stringify({ data_id: "00000000-0000-4000-8000-000000000001", chunk_index: i, channels });
+  };
+  const after = (entries, i) => chunkMultiBodyText("00000000-0000-4000-8000-000000000001", i, entries);
+  if (before(slices[0], 0) !== after(slices[0], 0)) throw new Error("encode: the two encoders disagree");
+  const run = (f) => {
+    const t0 = process.hrtime.bigint();
+    let n = 0;
+    for (let rep = 0; rep < 5; rep++) slices.forEach((e, i) => (n += f(e, i).length));
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, n };
+  };
+  const a = [];
+  const b = [];
+  for (let r = 0; r < 9; r++) {
+    b.push(run(before).seconds);
+    a.push(run(after).seconds);
+  }
+  const points = slices.length * 5 * BATCH;
+  return [
+    { name: "encode_points_per_s", value: points / median(a), unit: "points/s", note: "request bodies written straight as JSON text (chunk/multi, 8 × 100 points from Float64Arrays)" },
+    { name: "encode_vs_stringify", value: median(b) / median(a), unit: "ratio", note: `that ÷ the former encoding (body object, Array.from per array, JSON.stringify): ${fmtRate(points / median(b))}, median of 9 rounds in turns` },
+  ];
+}
+
 export async function endToEnd() {
   const total = quick ? 400_000 : 2_000_000;
   const rounds = 7;
@@ -146,6 +190,7 @@ export async function endToEnd() {
   try {
     const runs = {
       ours: () => ours(s.url, batches, total),
+      oursFetch: () => ours(s.url, batches, total, "fetch"),
       influx: () => influx(s.url, batches, total, "points"),
       influxLines: () => influx(s.url, batches, total, "lines"),
       ceiling: () => ceiling(s.url, bodies),
@@ -161,13 +206,17 @@ export async function endToEnd() {
     const ours_ = rate("ours");
     const note = `${CHANNELS} channels, ${total.toLocaleString("en-US")} points, batches of ${BATCH} readings one per event-loop turn, median of ${rounds} rounds`;
     return [
+      ...encodeFigure(batches),
       { name: "e2e_points_per_s", value: ours_, unit: "points/s", note: `ours: readings in → acked by the loopback sink (TimeseriesStreamer.writable(), MemoryOutbox, concurrency ${CONCURRENCY}), ${note}` },
       { name: "e2e_vs_influx", value: ours_ / rate("influx"), unit: "ratio", note: `ours ÷ influxdb-client WriteApi (Point per reading, batchSize ${BATCH}, flushInterval 1000 ms, no gzip): ${fmtRate(rate("influx"))}` },
       { name: "e2e_vs_influx_lines", value: ours_ / rate("influxLines"), unit: "ratio", note: `ours ÷ WriteApi fed line-protocol strings made by the caller (writeRecords): ${fmtRate(rate("influxLines"))}` },
       { name: "e2e_vs_ceiling", value: ours_ / rate("ceiling"), unit: "ratio", note: `ours ÷ bare fetch, ${CONCURRENCY} in flight, posting our pre-encoded chunk/multi bodies: ${fmtRate(rate("ceiling"))}` },
+      { name: "e2e_vs_ceiling_http", value: ours_ / rate("ceilingHttp"), unit: "ratio", note: "ours ÷ the same bare loop over node:http (the ceiling of ours under Node since issue 17)" },
       { name: "fetch_vs_node_http", value: rate("ceiling") / rate("ceilingHttp"), unit: "ratio", note: `context: the bare fetch loop ÷ the same loop over node:http (influxdb-client's transport under Node): ${fmtRate(rate("ceilingHttp"))}` },
+      { name: "e2e_transport_vs_fetch", value: ours_ / rate("oursFetch"), unit: "ratio", note: `ours (Node: uploads over the keep-alive node:http transport) ÷ ours with uploads over fetch, as before issue 17: ${fmtRate(rate("oursFetch"))}, ${cpu("oursFetch").toFixed(3)} CPU s per million points` },
       { name: "cpu_per_mpoint_ours", value: cpu("ours"), unit: "CPU s", note: "client process CPU (user + system) per million points, ours" },
       { name: "cpu_per_mpoint_influx", value: cpu("influx"), unit: "CPU s", note: `the same, influxdb-client with Points (caller-made lines: ${cpu("influxLines").toFixed(3)}; bare fetch: ${cpu("ceiling").toFixed(3)}; bare node:http: ${cpu("ceilingHttp").toFixed(3)})` },
+      { name: "cpu_vs_influx", value: cpu("ours") / cpu("influx"), unit: "ratio", note: `ours ÷ influxdb-client (Points), CPU per million points (lower is better; vs caller-made lines: ${(cpu("ours") / cpu("influxLines")).toFixed(3)})` },
     ];
   } finally {
     await s.stop();

@@ -137,6 +137,7 @@ async function child() {
     ...memoryFigures(mem),
     { name: "outage_outbox_mb", value: mb(outboxBytes), unit: "MiB", note: "bytes on disk in the outbox directory" },
     { name: "drain_points_per_s", value: points / drainSeconds, unit: "points/s", note: "server back (emulator on PGlite, own process): outbox to acked" },
+    { name: "drain_vs_acquisition", value: points / drainSeconds / (rate * channels), unit: "ratio", note: `the drain ÷ the acquisition rate (${rate} Hz × ${channels} channels = ${(rate * channels).toLocaleString("en-US")} points/s)` },
   ];
 }
 

@@ -1,10 +1,12 @@
+import { defaultTransport } from "#transport";
 import ky, { HTTPError, TimeoutError, type Hooks, type KyInstance, type RetryOptions } from "ky";
 import { ApiError, parseRetryAfter } from "./errors.js";
+import { chunkBodyText, chunkMultiBodyText } from "./body.js";
 import { chunkResult, isObject, parseLeniently } from "./lenient.js";
 import { dataEntry, growthInstrument, physicalSample } from "./mappers.js";
 import { normalizeTimeseries } from "./timeseries.js";
+import { fetchTransport, type Transport, type TransportResponse } from "./transport.js";
 import type {
-  ChannelPoints,
   ChunkResult,
   CreateGrowthInstrumentParams,
   CreatePhysicalSampleParams,
@@ -18,14 +20,12 @@ import type {
   LinkPhysicalSampleParams,
   ListDataEntriesParams,
   ListPhysicalSamplesParams,
-  NumberArray,
   PhysicalSample,
   StreamIds,
   Timeseries,
   TrackSampleInProjectParams,
 } from "./types.js";
 import type {
-  ChannelPointsBody,
   DataEntryWire,
   GrowthInstrumentWire,
   PhysicalSampleWire,
@@ -55,8 +55,13 @@ export interface AtomscaleClientOptions {
   timeoutMs?: number | false;
   /** ky's retry option. The uploader does its own retrying, so the client does none by default. @default 0 */
   retry?: RetryOptions | number;
-  /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
+  /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). Chunk uploads then go through it too. */
   fetch?: typeof fetch;
+  /**
+   * How chunk uploads travel when no `fetch` is given: by default a keep-alive `node:http` agent under
+   * Node and `fetch` everywhere else (package.json "imports", `#transport`). Other requests use `fetch`.
+   */
+  transport?: Transport;
   /** ky hooks, e.g. for logging. The API key is added before these run. */
   hooks?: Hooks;
 }
@@ -75,7 +80,7 @@ export class AtomscaleClient {
   #apiKey: string;
   readonly #http: KyInstance;
   /** The ingest requests go straight through fetch when ky has nothing to add (no hooks, no retry). */
-  readonly #direct: { fetch: typeof fetch; timeoutMs: number | false } | undefined;
+  readonly #direct: { transport: Transport; timeoutMs: number | false } | undefined;
 
   constructor(options: AtomscaleClientOptions) {
     if (typeof options?.apiKey !== "string" || options.apiKey.trim() === "") {
@@ -97,7 +102,8 @@ export class AtomscaleClient {
     const userHooks = options.hooks ?? {};
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (options.hooks === undefined && (options.retry ?? 0) === 0 && (timeoutMs === false || timeoutMs <= MAX_TIMEOUT_MS)) {
-      this.#direct = { fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)), timeoutMs };
+      const transport = options.fetch ? fetchTransport(options.fetch) : (options.transport ?? defaultTransport);
+      this.#direct = { transport, timeoutMs };
     }
     this.#http = ky.create({
       prefixUrl: endpoint,
@@ -139,12 +145,7 @@ export class AtomscaleClient {
   }
 
   async ingestChunk(params: IngestChunkParams, signal?: AbortSignal): Promise<ChunkResult> {
-    const body = {
-      data_id: params.dataId,
-      chunk_index: params.chunkIndex,
-      channel_name: params.channelName,
-      ...channelBody(params),
-    };
+    const body = chunkBodyText(params.dataId, params.chunkIndex, params.channelName, params);
     const res = await this.#ingest(`${this.#streamPath()}/stream/chunk`, body, signal);
     return chunkResult(res, params.dataId, params.chunkIndex, params.channelName);
   }
@@ -154,11 +155,9 @@ export class AtomscaleClient {
    * any channel name travels, `__proto__` and `constructor` included.
    */
   async ingestChunkMulti(params: IngestChunkMultiParams, signal?: AbortSignal): Promise<ChunkResult[]> {
-    // A null-prototype object: a channel named `__proto__` is an own key, and JSON.stringify sends it.
-    const channels = Object.create(null) as Record<string, ChannelPointsBody>;
+    // Written as text: a channel named `__proto__` is a key like any other.
     const entries = params.channels instanceof Map ? [...params.channels] : Object.entries(params.channels);
-    for (const [name, points] of entries) channels[name] = channelBody(points);
-    const body = { data_id: params.dataId, chunk_index: params.chunkIndex, channels };
+    const body = chunkMultiBodyText(params.dataId, params.chunkIndex, entries);
     const res = await this.#ingest(`${this.#streamPath()}/stream/chunk/multi`, body, signal);
     const answered = Array.isArray(res) ? res : [];
     return entries.map(([name], i) => chunkResult(answered[i], params.dataId, params.chunkIndex, name));
@@ -252,25 +251,25 @@ export class AtomscaleClient {
   }
 
   /**
-   * POST a slice (the hot path: one request per chunk). Through ky when hooks or retries are configured;
-   * otherwise straight through fetch, with the same URL, headers, timeout and ApiErrors — ky's
-   * per-request Request clone (a tee of the body stream) and timeout wrapper cost more CPU than the
-   * request itself on a fast link.
+   * POST a slice (the hot path: one request per chunk), its JSON already written as text. Through ky when
+   * hooks or retries are configured; otherwise straight through the runtime's transport (transport.ts),
+   * with the same URL, headers, timeout and ApiErrors — ky's per-request Request clone (a tee of the body
+   * stream) and timeout wrapper cost more CPU than the request itself on a fast link.
    */
-  async #ingest(path: string, json: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+  async #ingest(path: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
     const direct = this.#direct;
-    if (!direct) return this.#request<unknown>("POST", path, { json, signal, lenient: true });
+    if (!direct) return this.#request<unknown>("POST", path, { body, signal, lenient: true });
     const shownPath = `/${path}`;
     const timeout = direct.timeoutMs === false ? undefined : new AbortController();
     const timer = timeout && setTimeout(() => timeout.abort(), direct.timeoutMs as number);
     const signals = [signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
-    let response: Response;
+    let response: TransportResponse;
     try {
-      response = await direct.fetch(`${this.endpoint}/${path}`, {
-        method: "POST",
+      response = await direct.transport({
+        url: `${this.endpoint}/${path}`,
         headers: { "content-type": "application/json", "X-API-KEY": this.#apiKey },
-        body: JSON.stringify(json),
-        ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+        body,
+        signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
       });
     } catch (error) {
       if (timeout?.signal.aborted && !signal?.aborted) {
@@ -282,9 +281,11 @@ export class AtomscaleClient {
     } finally {
       clearTimeout(timer);
     }
-    if (!response.ok) throw await httpError(response, "POST", shownPath, undefined);
+    if (response.status < 200 || response.status > 299) {
+      throw errorOf(response.status, response.text, response.header("retry-after"), "POST", shownPath, undefined);
+    }
     // Any 2xx acknowledges: the body is read if it can be, and never turns an ack into a failure.
-    return parseLeniently(await response.text().catch(() => ""));
+    return parseLeniently(response.text);
   }
 
   async #request<T>(
@@ -292,6 +293,8 @@ export class AtomscaleClient {
     path: string,
     init: {
       json?: unknown;
+      /** A JSON body already written as text. */
+      body?: string;
       searchParams?: Record<string, string> | URLSearchParams;
       signal?: AbortSignal | undefined;
       /** A 2xx is an acknowledgement whatever its body: an unreadable one reads as null. */
@@ -304,6 +307,7 @@ export class AtomscaleClient {
       response = await this.#http(path, {
         method,
         ...(init.json !== undefined ? { json: init.json } : {}),
+        ...(init.body !== undefined ? { body: init.body, headers: { "content-type": "application/json" } } : {}),
         ...(init.searchParams ? { searchParams: init.searchParams } : {}),
         ...(init.signal ? { signal: init.signal } : {}),
       });
@@ -363,11 +367,15 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** The ApiError of a non-2xx response: the server's `detail` (or raw text), Retry-After, status. */
 async function httpError(response: Response, method: string, path: string, cause: unknown): Promise<ApiError> {
-  let body: string | undefined;
+  const text = await response.text().catch(() => undefined);
+  return errorOf(response.status, text, response.headers.get("retry-after"), method, path, cause);
+}
+
+function errorOf(status: number, text: string | undefined, retryAfter: string | null, method: string, path: string, cause: unknown): ApiError {
+  let body = text;
   let detail: unknown;
   try {
-    body = await response.text();
-    detail = (JSON.parse(body) as { detail?: unknown }).detail;
+    detail = (JSON.parse(text as string) as { detail?: unknown }).detail;
     body = undefined;
   } catch {
     // not JSON: keep the raw text in `body`
@@ -375,10 +383,10 @@ async function httpError(response: Response, method: string, path: string, cause
   return new ApiError({
     method,
     path,
-    status: response.status,
+    status,
     detail,
     body,
-    retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    retryAfterMs: parseRetryAfter(retryAfter),
     ...(cause !== undefined ? { cause } : {}),
   });
 }
@@ -389,14 +397,4 @@ async function toApiError(error: unknown, method: string, path: string): Promise
   // The caller's own abort is not an API failure: let it through untouched.
   if (error instanceof Error && error.name === "AbortError") return error;
   return new ApiError({ method, path, code: "network", cause: error });
-}
-
-function toArray(values: NumberArray): number[] {
-  return Array.isArray(values) ? values : Array.from(values);
-}
-
-function channelBody(points: ChannelPoints): ChannelPointsBody {
-  const body: ChannelPointsBody = { timestamps: toArray(points.timestamps), values: toArray(points.values) };
-  if (points.units != null) body.units = points.units;
-  return body;
 }

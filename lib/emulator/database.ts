@@ -85,16 +85,20 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       return (results[results.length - 1]?.rows ?? []) as T[];
     },
   });
-  const prepared = new Set<string>();
+  /** Statements prepared (or being prepared: concurrent first uses wait for the one PREPARE). */
+  const prepared = new Map<string, Promise<void>>();
   return {
     kind: "pglite",
     location: dir ?? "memory",
     ...asQueryable(db),
     async execute<T extends Row>(statement: PreparedStatement, params: SqlValue[]) {
-      if (!prepared.has(statement.name)) {
-        await db.exec(`prepare ${statement.name} as ${statement.text}`);
-        prepared.add(statement.name);
+      let preparing = prepared.get(statement.name);
+      if (!preparing) {
+        preparing = db.exec(`prepare ${statement.name} as ${statement.text}`).then(() => {});
+        prepared.set(statement.name, preparing);
+        preparing.catch(() => prepared.delete(statement.name));
       }
+      await preparing;
       const results = await db.exec(`execute ${statement.name}(${params.map(sqlLiteral).join(", ")})`);
       return (results[results.length - 1]?.rows ?? []) as T[];
     },

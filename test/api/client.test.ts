@@ -1,17 +1,29 @@
-/** AtomscaleClient against the real emulator process, plus the failure modes no emulator gives on demand. */
+/**
+ * AtomscaleClient against the real emulator process, plus the failure modes no emulator gives on demand —
+ * each on every transport a chunk upload can take (fetch, and Node's keep-alive node:http agent).
+ */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AtomscaleClient, normalizeTimeseries } from "../../lib/api/client.js";
 import { ApiError, classifyStatus, parseRetryAfter } from "../../lib/api/errors.js";
+import { fetchTransport, type Transport } from "../../lib/api/transport.js";
+import { nodeTransport } from "../../lib/api/transport-node.js";
 import { BACKENDS, emulatorOn, http, type RunningEmulator } from "../helpers/emulator.js";
 
-describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) => {
+/** The transports of the hot path; every test below runs on each. */
+const TRANSPORTS: Array<[string, Transport]> = [
+  ["fetch", fetchTransport()],
+  ["node:http", nodeTransport()],
+];
+const ON_EACH = BACKENDS.flatMap((backend) => TRANSPORTS.map(([name, transport]) => [backend, name, transport] as const));
+
+describe.each(ON_EACH)("AtomscaleClient against the emulator on %s, uploads over %s", (backend, _name, transport) => {
   let emu: RunningEmulator;
   let client: AtomscaleClient;
   beforeAll(async () => {
     emu = await emulatorOn(backend);
-    client = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: `${emu.url}/` });
+    client = new AtomscaleClient({ apiKey: emu.apiKey, endpoint: `${emu.url}/`, transport });
   });
   afterAll(async () => {
     await emu?.stop();
@@ -136,11 +148,16 @@ describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) 
   });
 
   it("classifies the server's refusals: 401 auth (a new key resumes), 404/409/413/422 permanent", async () => {
-    const wrong = new AtomscaleClient({ apiKey: "wrong-key", endpoint: emu.url });
+    const wrong = new AtomscaleClient({ apiKey: "wrong-key", endpoint: emu.url, transport });
     const e401 = await wrong.listGrowthInstruments().catch((e: unknown) => e);
     expect(e401).toBeInstanceOf(ApiError);
     expect(e401).toMatchObject({ status: 401, classification: "auth", code: "http_401", detail: "Invalid API key." });
     expect((e401 as Error).message).not.toContain("wrong-key");
+    const upload401 = await wrong.ingestChunk({ dataId: "d", chunkIndex: 0, channelName: "c", timestamps: [1705312200], values: [1] }).catch((e: unknown) => e);
+    expect(upload401).toBeInstanceOf(ApiError);
+    expect(upload401).toMatchObject({ status: 401, classification: "auth", code: "http_401", detail: "Invalid API key." });
+    expect((upload401 as Error).message).toContain("POST /tool-state/stream/chunk");
+    expect((upload401 as Error).message).not.toContain("wrong-key");
     wrong.setApiKey(emu.apiKey);
     expect((await wrong.listGrowthInstruments()).length).toBeGreaterThan(0);
 
@@ -159,7 +176,7 @@ describe.each(BACKENDS)("AtomscaleClient against the emulator on %s", (backend) 
   });
 });
 
-describe("AtomscaleClient failure modes", () => {
+describe.each(TRANSPORTS)("AtomscaleClient failure modes, uploads over %s", (_name, transport) => {
   let server: Server;
   let base: string;
   const behaviour: { next: (res: import("node:http").ServerResponse) => void } = { next: () => {} };
@@ -173,24 +190,75 @@ describe("AtomscaleClient failure modes", () => {
     await new Promise((r) => server.close(r));
   });
 
+  const upload = (client: AtomscaleClient, signal?: AbortSignal) =>
+    client.ingestChunk({ dataId: "d", chunkIndex: 0, channelName: "a", timestamps: [1705312200], values: [1] }, signal);
+
   it("503 with Retry-After seconds, and 429 with an HTTP date, are transient with the wait in ms", async () => {
-    const client = new AtomscaleClient({ apiKey: "k", endpoint: base });
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base, transport });
     behaviour.next = (res) => res.writeHead(503, { "Retry-After": "7", "Content-Type": "application/json" }).end('{"detail":"busy"}');
-    const e503 = (await client.listGrowthInstruments().catch((e: unknown) => e)) as ApiError;
-    expect(e503).toMatchObject({ status: 503, classification: "transient", retryAfterMs: 7000, detail: "busy" });
+    for (const send of [() => client.listGrowthInstruments(), () => upload(client)]) {
+      const e503 = (await send().catch((e: unknown) => e)) as ApiError;
+      expect(e503).toBeInstanceOf(ApiError);
+      expect(e503).toMatchObject({ status: 503, classification: "transient", retryAfterMs: 7000, detail: "busy" });
+    }
     const when = new Date(Date.now() + 30_000).toUTCString();
     behaviour.next = (res) => res.writeHead(429, { "Retry-After": when }).end("slow down");
-    const e429 = (await client.listGrowthInstruments().catch((e: unknown) => e)) as ApiError;
-    expect(e429).toMatchObject({ status: 429, classification: "transient", body: "slow down" });
-    expect(e429.retryAfterMs).toBeGreaterThan(25_000);
-    expect(e429.retryAfterMs).toBeLessThanOrEqual(30_000);
+    for (const send of [() => client.listGrowthInstruments(), () => upload(client)]) {
+      const e429 = (await send().catch((e: unknown) => e)) as ApiError;
+      expect(e429).toMatchObject({ status: 429, classification: "transient", body: "slow down" });
+      expect(e429.retryAfterMs).toBeGreaterThan(25_000);
+      expect(e429.retryAfterMs).toBeLessThanOrEqual(30_000);
+    }
+  });
+
+  it("an upload carries the URL, content-type, X-API-KEY and the exact JSON text of JSON.stringify", async () => {
+    const seen: Array<{ url: string; headers: import("node:http").IncomingHttpHeaders; body: string }> = [];
+    server.removeAllListeners("request");
+    server.on("request", (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (d: string) => (body += d));
+      req.on("end", () => {
+        seen.push({ url: req.url ?? "", headers: req.headers, body });
+        res.writeHead(200).end("[]");
+      });
+    });
+    try {
+      const client = new AtomscaleClient({ apiKey: "secret-key", endpoint: `${base}/`, transport, streamPrefix: "/metrology" });
+      const channels = new Map<string, { timestamps: ArrayLike<number>; values: ArrayLike<number>; units?: string }>([
+        ["__proto__", { timestamps: new Float64Array([1705312200.125, 1705312200.5]), values: new Float64Array([-0, 1e21]), units: "°C \"q\"" }],
+        ["b", { timestamps: [1705312201], values: [Number.NaN] }],
+        ["c", { timestamps: new Float32Array([1.5]), values: [5e-324] }],
+      ]);
+      await client.ingestChunkMulti({ dataId: "d\u2028", chunkIndex: 7, channels });
+      await client.ingestChunk({ dataId: "d", chunkIndex: 8, channelName: "x", timestamps: [1705312202], values: [0.1], units: "nm" });
+      expect(seen.map((s) => s.url)).toEqual(["/metrology/stream/chunk/multi", "/metrology/stream/chunk"]);
+      for (const s of seen) {
+        expect(s.headers["x-api-key"]).toBe("secret-key");
+        expect(s.headers["content-type"]).toBe("application/json");
+        expect(Number(s.headers["content-length"])).toBe(Buffer.byteLength(s.body));
+      }
+      const plain = (a: ArrayLike<number>) => Array.from(a);
+      expect(seen[0]!.body).toBe(
+        JSON.stringify({
+          data_id: "d\u2028",
+          chunk_index: 7,
+          channels: Object.fromEntries([...channels].map(([k, p]) => [k, { timestamps: plain(p.timestamps), values: plain(p.values), ...(p.units ? { units: p.units } : {}) }])),
+        }),
+      );
+      expect(JSON.parse(seen[0]!.body).channels.b.values).toEqual([null]); // NaN travels as JSON.stringify sends it
+      expect(seen[1]!.body).toBe(JSON.stringify({ data_id: "d", chunk_index: 8, channel_name: "x", timestamps: [1705312202], values: [0.1], units: "nm" }));
+    } finally {
+      server.removeAllListeners("request");
+      server.on("request", (_req, res) => behaviour.next(res));
+    }
   });
 
   it("any 2xx acknowledges chunk, multi and finalize, whatever its body (204, {}, \"ok\", [], junk)", async () => {
     const answers: Array<[number, string]> = [[204, ""], [200, "{}"], [200, '"ok"'], [200, "[]"], [200, "not json at all"], [202, "null"]];
     for (const direct of [true, false]) {
-      // direct: the hot path straight through fetch; otherwise through ky (hooks configured)
-      const client = new AtomscaleClient({ apiKey: "k", endpoint: base, ...(direct ? {} : { hooks: { beforeRequest: [() => {}] } }) });
+      // direct: the hot path straight through the transport; otherwise through ky (hooks configured)
+      const client = new AtomscaleClient({ apiKey: "k", endpoint: base, transport, ...(direct ? {} : { hooks: { beforeRequest: [() => {}] } }) });
       for (const [status, body] of answers) {
         behaviour.next = (res) => res.writeHead(status).end(status === 204 ? undefined : body);
         const label = `${direct ? "direct" : "ky"} ${status} ${body}`;
@@ -236,10 +304,12 @@ describe("AtomscaleClient failure modes", () => {
 
   it("a server that never answers is a transient timeout", async () => {
     behaviour.next = () => {}; // hold the request open
-    const client = new AtomscaleClient({ apiKey: "k", endpoint: base, timeoutMs: 300 });
-    const e = (await client.listGrowthInstruments().catch((x: unknown) => x)) as ApiError;
-    expect(e).toBeInstanceOf(ApiError);
-    expect(e).toMatchObject({ code: "timeout", classification: "transient", status: undefined });
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base, timeoutMs: 300, transport });
+    for (const send of [() => client.listGrowthInstruments(), () => upload(client)]) {
+      const e = (await send().catch((x: unknown) => x)) as ApiError;
+      expect(e).toBeInstanceOf(ApiError);
+      expect(e).toMatchObject({ code: "timeout", classification: "transient", status: undefined });
+    }
   });
 
   it("a refused connection is a transient network error", async () => {
@@ -247,21 +317,27 @@ describe("AtomscaleClient failure modes", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const client = new AtomscaleClient({ apiKey: "k", endpoint: `http://127.0.0.1:${port}` });
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: `http://127.0.0.1:${port}`, transport });
     const e = (await client.initializeStream({ pointsPerChunk: 1 }).catch((x: unknown) => x)) as ApiError;
     expect(e).toMatchObject({ code: "network", classification: "transient" });
     expect(e.message).toContain("POST /tool-state/stream/initialize failed");
+    const u = (await upload(client).catch((x: unknown) => x)) as ApiError;
+    expect(u).toBeInstanceOf(ApiError);
+    expect(u).toMatchObject({ code: "network", classification: "transient", status: undefined });
+    expect(u.message).toContain("POST /tool-state/stream/chunk failed");
   });
 
   it("a caller's abort passes through as an AbortError, not an ApiError", async () => {
     behaviour.next = () => {};
-    const client = new AtomscaleClient({ apiKey: "k", endpoint: base });
-    const controller = new AbortController();
-    const pending = client.getTimeseries("x", { signal: controller.signal });
-    controller.abort();
-    const e = await pending.catch((x: unknown) => x);
-    expect(e).not.toBeInstanceOf(ApiError);
-    expect((e as Error).name).toBe("AbortError");
+    const client = new AtomscaleClient({ apiKey: "k", endpoint: base, transport });
+    for (const send of [(signal: AbortSignal) => client.getTimeseries("x", { signal }), (signal: AbortSignal) => upload(client, signal)]) {
+      const controller = new AbortController();
+      const pending = send(controller.signal);
+      controller.abort();
+      const e = await pending.catch((x: unknown) => x);
+      expect(e).not.toBeInstanceOf(ApiError);
+      expect((e as Error).name).toBe("AbortError");
+    }
   });
 
   it("refuses bad options with errors naming the option and value", () => {
@@ -269,6 +345,35 @@ describe("AtomscaleClient failure modes", () => {
     expect(() => new AtomscaleClient({ apiKey: "k", streamPrefix: "/rheed" as never })).toThrow(/streamPrefix.*"\/rheed"/);
     expect(() => new AtomscaleClient({ apiKey: "k", endpoint: "api.atomscale.ai" })).toThrow(/endpoint.*"api.atomscale.ai"/);
     expect(new AtomscaleClient({ apiKey: "k" }).endpoint).toBe("https://api.atomscale.ai");
+  });
+});
+
+describe("the default transport", () => {
+  it("under Node, uploads go over node:http and the other requests over fetch; a given fetch takes the uploads too", async () => {
+    const agents: Array<[string, string | undefined]> = [];
+    const server = createServer((req, res) => {
+      agents.push([req.url ?? "", req.headers["user-agent"]]);
+      req.resume();
+      req.on("end", () => res.writeHead(200).end("{}"));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = new AtomscaleClient({ apiKey: "k", endpoint: base });
+      await client.ingestChunk({ dataId: "d", chunkIndex: 0, channelName: "a", timestamps: [1705312200], values: [1] });
+      await client.finalizeStream("d");
+      let viaFetch = 0;
+      const counted = new AtomscaleClient({ apiKey: "k", endpoint: base, fetch: (input, init) => (viaFetch++, fetch(input, init)) });
+      await counted.ingestChunk({ dataId: "d", chunkIndex: 1, channelName: "a", timestamps: [1705312200], values: [1] });
+      expect(viaFetch).toBe(1);
+      // undici's fetch names itself in User-Agent; node:http sends none.
+      expect(agents[0]).toEqual(["/tool-state/stream/chunk", undefined]);
+      expect(agents[1]![1]).toBeTruthy();
+      expect(agents[2]![1]).toBeTruthy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * Slices: storing a request's slices set-wise, and reading a stream back.
  *
- * A request is one statement whatever its size: an upsert of all its slices that also checks the
- * stream and returns the point counts of the slices it replaced. Rows are written in channel-name
- * order, and requests for one (data_id, chunk_index) — the only ones that share rows — take turns in
- * this process, so two requests never wait on each other's row locks, let alone deadlock. No row is
+ * Writes are committed in groups: the requests that arrive while a statement runs are stored together
+ * by the next one — an upsert of all their slices that also checks each request's stream and returns
+ * the point counts of the slices it replaced (one statement, one commit, for many requests; PGlite's
+ * per-statement cost and the WAL flush at each commit are paid once per group). Requests for one
+ * (data_id, chunk_index) — the only ones that share rows — take turns in this process, so they are never
+ * in one statement, and two statements never wait on each other's row locks, let alone deadlock. No row is
  * shared by all requests to a stream: `total_points` comes from per-channel totals kept in memory
  * (exact: one emulator per database, see start.ts; counted from the slices once per stream per start).
  */
@@ -30,39 +32,55 @@ export const toMs = (seconds: number): number => Math.round(seconds * 1000);
 
 const minOf = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => (b < a ? b : a)));
 
-/** Stores slices; keeps each channel's point total. One per database (see the module comment). */
 /**
- * The one statement of a write: check the stream, upsert every slice (in channel-name order), and
- * return how many rows were written and the point counts of the slices replaced (read from the
- * statement's snapshot, before its own write).
+ * The one statement of a batch of writes (group commit): every request that arrived while the previous
+ * statement ran goes in the next one. Per row: the request's number `r`, its stream `d`, chunk index `k`
+ * and longest slice `l`; a request's rows are written only if its stream is active and its chunk long
+ * enough (all or none: they share `d` and `l`). Answers, per (stream, chunk index), how many rows were
+ * written, and per request the point counts of the slices replaced (read from the statement's snapshot,
+ * before its own write). Rows go in request order, then channel-name order.
  */
-const PUT_SLICES: PreparedStatement = {
-  name: "emulator_put_slices",
-  text: `with input (c, t, v, u, n, m) as (
-      select * from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::int8[])
-    ),
-    target as (
-      select data_id from streams
-      where data_id = $1::text and pipeline_status = 'stream_active' and points_per_chunk >= $3::int4
+const PUT_BATCH: PreparedStatement = {
+  name: "emulator_put_batch",
+  text: `with input (r, d, k, l, c, t, v, u, n, m) as (
+      select * from unnest($1::int4[], $2::text[], $3::int8[], $4::int4[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int4[], $10::int8[])
     ),
     ins as (
       insert into slices (data_id, channel_name, chunk_index, ts_ms_json, vals_json, units, n_points, t_min_ms)
-      select target.data_id, i.c, $2::int8, i.t, i.v, i.u, i.n, i.m from input i cross join target
-      order by i.c
+      select i.d, i.c, i.k, i.t, i.v, i.u, i.n, i.m from input i
+      join streams s on s.data_id = i.d and s.pipeline_status = 'stream_active' and s.points_per_chunk >= i.l
+      order by i.r, i.c
       on conflict (data_id, channel_name, chunk_index) do update
         set ts_ms_json = excluded.ts_ms_json, vals_json = excluded.vals_json, units = excluded.units,
             n_points = excluded.n_points, t_min_ms = excluded.t_min_ms, seq = excluded.seq, received_at = excluded.received_at
-      returning 1
+      returning data_id, chunk_index
     ),
     old as (
-      select channel_name, n_points from slices
-      where data_id = $1::text and chunk_index = $2::int8 and channel_name in (select c from input)
+      -- lateral: a lookup by primary key per input row, whatever the table's statistics say (PGlite has
+      -- no autovacuum; a plan made when the table was small would otherwise scan it whole on every write)
+      select i.r, o.channel_name, o.n_points from input i
+      cross join lateral (
+        select channel_name, n_points from slices where data_id = i.d and chunk_index = i.k and channel_name = i.c
+      ) o
     )
-    select null::text as channel_name, null::int4 as n_points, (select count(*) from ins)::int4 as written
+    select null::int4 as r, data_id as d, chunk_index as k, null::text as channel_name, count(*)::int4 as n from ins group by data_id, chunk_index
     union all
-    select channel_name, n_points, 0 from old`,
+    select r, null, null, channel_name, n_points from old`,
 };
 
+/** One request's write, waiting for its batch. */
+interface PendingWrite {
+  dataId: string;
+  chunkIndex: number;
+  slices: SliceInput[];
+  resolve: (result: Map<string, number> | PutRefusal) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most slices one statement stores (a batch takes whole requests; a larger request goes alone). */
+const MAX_BATCH_SLICES = 512;
+
+/** Stores slices; keeps each channel's point total. One per database (see the module comment). */
 export class SliceStore {
   /** data_id → channel → points stored, for streams written since this process started. */
   readonly #totals = new Map<string, Map<string, number>>();
@@ -70,8 +88,19 @@ export class SliceStore {
   readonly #counting = new Map<string, Promise<Map<string, number>>>();
   /** The last write per (data_id, chunk_index): a write of the same key waits for it. */
   readonly #writes = new Map<string, Promise<unknown>>();
+  /** Writes waiting for the next statement. */
+  #queue: PendingWrite[] = [];
+  /** Statements running. */
+  #running = 0;
+  /** How many statements may run at once: PGlite runs one at a time anyway; a server has a pool. */
+  readonly #parallel: number;
+  /** Slices written since the table's statistics were last refreshed (PGlite), and the count then. */
+  #sinceAnalyze = 0;
+  #analyzedAt = 0;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.#parallel = db.kind === "postgres" ? 4 : 1;
+  }
 
   /**
    * Store slices sharing one chunk index in one statement (atomically); each replaces whatever its
@@ -123,49 +152,117 @@ export class SliceStore {
     return counting;
   }
 
-  /** The upsert; answers the point counts of the slices it replaced, by channel. */
-  async #write(dataId: string, chunkIndex: number, slices: SliceInput[]): Promise<Map<string, number> | PutRefusal> {
-    let longest = 0;
+  /** Queue a request's upsert for the next statement; answers the point counts of the slices it replaced, by channel. */
+  #write(dataId: string, chunkIndex: number, slices: SliceInput[]): Promise<Map<string, number> | PutRefusal> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ dataId, chunkIndex, slices, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Start statements while fewer than #parallel run, each taking the requests queued so far. */
+  #pump(): void {
+    while (this.#running < this.#parallel && this.#queue.length > 0) {
+      let size = 0;
+      let taken = 0;
+      while (taken < this.#queue.length && (taken === 0 || size + this.#queue[taken]!.slices.length <= MAX_BATCH_SLICES)) {
+        size += this.#queue[taken]!.slices.length;
+        taken++;
+      }
+      const batch = this.#queue.slice(0, taken);
+      this.#queue = this.#queue.slice(taken);
+      this.#running++;
+      void this.#writeBatch(batch)
+        .then(() => this.#refreshStatistics(size))
+        .finally(() => {
+          this.#running--;
+          this.#pump();
+        });
+    }
+  }
+
+  /**
+   * PGlite has no autovacuum: without fresh statistics the planner keeps believing the slices table is
+   * as small as when it was created, and a plan made then scans it whole on every write (quadratic
+   * ingest). Refresh them each time the table may have doubled (amortised: a few ms per doubling).
+   */
+  async #refreshStatistics(written: number): Promise<void> {
+    if (this.db.kind !== "pglite") return; // a server's autovacuum does it
+    this.#sinceAnalyze += written;
+    if (this.#sinceAnalyze < Math.max(1000, this.#analyzedAt)) return;
+    this.#analyzedAt += this.#sinceAnalyze;
+    this.#sinceAnalyze = 0;
+    await this.db.exec("analyze slices").catch(() => {});
+  }
+
+  /**
+   * One statement for the batch. If it fails and held several requests, each is tried alone, so that
+   * one request's failure is its own.
+   */
+  async #writeBatch(batch: PendingWrite[]): Promise<void> {
+    let results: Array<Map<string, number> | PutRefusal>;
+    try {
+      results = await this.#store(batch);
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      for (const one of batch) {
+        await this.#store([one]).then(([result]) => one.resolve(result!), one.reject);
+      }
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(results[i]!));
+  }
+
+  async #store(batch: PendingWrite[]): Promise<Array<Map<string, number> | PutRefusal>> {
+    const rs: number[] = [];
+    const ds: string[] = [];
+    const ks: number[] = [];
+    const ls: number[] = [];
     const names: string[] = [];
     const times: string[] = [];
     const values: string[] = [];
     const units: Array<string | null> = [];
     const counts: number[] = [];
     const firsts: Array<number | null> = [];
-    for (const s of slices) {
-      const ms = s.timestamps.map(toMs);
-      longest = Math.max(longest, s.values.length);
-      names.push(s.channel_name);
-      times.push(JSON.stringify(ms));
-      values.push(JSON.stringify(s.values));
-      units.push(s.units ?? null);
-      counts.push(s.values.length);
-      firsts.push(minOf(ms));
+    batch.forEach((w, r) => {
+      let longest = 0;
+      for (const s of w.slices) longest = Math.max(longest, s.values.length);
+      for (const s of w.slices) {
+        const ms = s.timestamps.map(toMs);
+        rs.push(r);
+        ds.push(w.dataId);
+        ks.push(w.chunkIndex);
+        ls.push(longest);
+        names.push(s.channel_name);
+        times.push(JSON.stringify(ms));
+        values.push(JSON.stringify(s.values));
+        units.push(s.units ?? null);
+        counts.push(s.values.length);
+        firsts.push(minOf(ms));
+      }
+    });
+    const answered = await this.db.execute<{ r: number | null; d: string | null; k: number | null; channel_name: string | null; n: number | null }>(
+      PUT_BATCH,
+      [rs, ds, ks, ls, names, times, values, units, counts, firsts],
+    );
+    const written = new Map<string, number>();
+    const replaced = batch.map(() => new Map<string, number>());
+    for (const row of answered) {
+      if (row.r === null) written.set(`${row.d}\u0000${Number(row.k)}`, Number(row.n));
+      else replaced[Number(row.r)]!.set(row.channel_name!, Number(row.n));
     }
-    const answered = await this.db.execute<{ channel_name: string | null; n_points: number | null; written: number }>(PUT_SLICES, [
-      dataId,
-      chunkIndex,
-      longest,
-      names,
-      times,
-      values,
-      units,
-      counts,
-      firsts,
-    ]);
-    const written = answered.find((r) => r.channel_name === null)?.written ?? 0;
-    if (Number(written) < slices.length) {
-      const [stream] = await this.db.query<{ pipeline_status: string; points_per_chunk: number }>(
-        `select pipeline_status, points_per_chunk from streams where data_id = $1`,
-        [dataId],
-      );
-      if (!stream) return { refused: "unknown" };
-      if (stream.pipeline_status !== "stream_active") return { refused: "finalized", pipelineStatus: stream.pipeline_status };
-      return { refused: "too_long", pointsPerChunk: Number(stream.points_per_chunk) };
-    }
-    const replaced = new Map<string, number>();
-    for (const r of answered) if (r.channel_name !== null) replaced.set(r.channel_name, Number(r.n_points));
-    return replaced;
+    return Promise.all(
+      batch.map(async (w, r) => {
+        if ((written.get(`${w.dataId}\u0000${w.chunkIndex}`) ?? 0) >= w.slices.length) return replaced[r]!;
+        const [stream] = await this.db.query<{ pipeline_status: string; points_per_chunk: number }>(
+          `select pipeline_status, points_per_chunk from streams where data_id = $1`,
+          [w.dataId],
+        );
+        if (!stream) return { refused: "unknown" } as const;
+        if (stream.pipeline_status !== "stream_active") return { refused: "finalized", pipelineStatus: stream.pipeline_status } as const;
+        return { refused: "too_long", pointsPerChunk: Number(stream.points_per_chunk) } as const;
+      }),
+    );
   }
 }
 
