@@ -9,9 +9,9 @@
  * `[dataId, channel, chunkIndex, version]`. Every upgrade moves data, never drops it.
  *
  * Tabs of one origin may share a database: sends are claimed with Web Locks (`claim`: one lock per
- * request, named after its stream and chunk index), deletes and quarantines apply only to the version
+ * request, named after its stream and chunk index; web-locks.ts), deletes and quarantines apply only to the version
  * they name, and a read returns whatever version is stored. A request's slices are read in one
- * transaction (`readAll`), a `put`'s written in one.
+ * transaction (`readAll`), a `put`'s written in one. Usage, quota and persistence: storage-estimate.ts.
  */
 import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import type { SliceKey } from "../types.js";
@@ -30,6 +30,8 @@ import {
   type UpgradeTx,
 } from "./indexeddb-schema.js";
 import { isQuotaError, OutboxQuotaError } from "./outbox-quota-error.js";
+import { StorageEstimate } from "./storage-estimate.js";
+import { claimWithWebLocks } from "./web-locks.js";
 import {
   BaseOutbox,
   type Claim,
@@ -48,8 +50,6 @@ export type { OutboxQuotaDetails } from "./outbox-quota-error.js";
 
 /** The database name when none is given. */
 export const DEFAULT_INDEXEDDB_NAME = "atomscale-stream";
-/** How often, at most, `navigator.storage.estimate()` is refreshed after writes. */
-const ESTIMATE_INTERVAL_MS = 5_000;
 
 export interface IndexedDbOutboxOptions extends OutboxOptions {
   /** The IndexedDB database name; tabs using the same name share the pending slices. @default "atomscale-stream" */
@@ -79,9 +79,7 @@ export class IndexedDbOutbox extends BaseOutbox {
   protected readonly storage: OutboxStorage;
   #db: Promise<Db> | undefined;
   #closed = false;
-  #info: { usage?: number; quota?: number; persisted?: boolean } = {};
-  #estimatedAt = 0;
-  #estimating: Promise<void> | undefined;
+  readonly #origin = new StorageEstimate();
 
   constructor(options: IndexedDbOutboxOptions = {}) {
     requireIndexedDb("IndexedDbOutbox");
@@ -166,8 +164,8 @@ export class IndexedDbOutbox extends BaseOutbox {
   async #load(): Promise<{ slices: SliceMeta[]; streams: StreamState[]; corrupt: CorruptSlice[] }> {
     const tx = await this.#transaction(["slices", "streams", "corrupt"], "readonly");
     const [slices, streams, corrupt] = await Promise.all([tx.objectStore("slices").getAll(), tx.objectStore("streams").getAll(), tx.objectStore("corrupt").getAll(), tx.done]);
-    this.#requestPersistence();
-    await this.#estimate(true);
+    this.#origin.requestPersistence();
+    await this.#origin.estimate(true);
     // The index is kept in put order; versions grow with every put.
     slices.sort((a, b) => a.version - b.version);
     return { slices, streams, corrupt: corrupt.map(({ leftPoints: _l, ...c }) => c) };
@@ -175,8 +173,8 @@ export class IndexedDbOutbox extends BaseOutbox {
 
   /** Half of what this origin may still store (at least a weekend of 10 Hz × 16 channels when it has room). */
   protected override async defaultCapacityBytes(): Promise<number | undefined> {
-    await this.#estimate(true);
-    const { usage, quota } = this.#info;
+    await this.#origin.estimate(true);
+    const { usage, quota } = this.#origin.info;
     return quota === undefined ? undefined : capacityForFreeSpace(quota - (usage ?? 0), "indexeddb");
   }
 
@@ -193,7 +191,7 @@ export class IndexedDbOutbox extends BaseOutbox {
     } catch (error) {
       throw await this.#quotaOr(error, tx.error, slices);
     }
-    void this.#estimate(false);
+    void this.#origin.estimate(false);
   }
 
   /**
@@ -320,62 +318,24 @@ export class IndexedDbOutbox extends BaseOutbox {
   async #quotaOr(error: unknown, txError: DOMException | null, slices: StoredSlice[]): Promise<unknown> {
     const quota = isQuotaError(error) ? error : isQuotaError(txError) ? txError : undefined;
     if (quota === undefined) return error;
-    await this.#estimate(true);
+    await this.#origin.estimate(true);
     return new OutboxQuotaError(
       {
         refused: slices.map(({ dataId, channel, chunkIndex }) => ({ dataId, channel, chunkIndex })),
         refusedPoints: slices.reduce((n, s) => n + s.values.length, 0),
         pendingSlices: this.slices().length,
         pendingBytes: this.usedBytes,
-        usage: this.#info.usage,
-        quota: this.#info.quota,
+        usage: this.#origin.info.usage,
+        quota: this.#origin.info.quota,
       },
       { cause: quota },
     );
   }
 
-  // ---- storage info ----
-
-  #requestPersistence(): void {
-    const storage = typeof navigator !== "undefined" ? navigator.storage : undefined;
-    if (!storage) return;
-    // Asked once, at open. Not awaited: some browsers ask the user and answer only when they do.
-    void (async () => {
-      try {
-        if (typeof storage.persisted === "function") this.#info.persisted = await storage.persisted();
-        if (!this.#info.persisted && typeof storage.persist === "function") this.#info.persisted = await storage.persist();
-      } catch {
-        /* not granted, or not available here: the data is still stored, only evictable */
-      }
-    })();
-  }
-
-  /** Refresh usage and quota (now, or at most every 5 s after writes). */
-  #estimate(force: boolean): Promise<void> {
-    const storage = typeof navigator !== "undefined" ? navigator.storage : undefined;
-    if (!storage || typeof storage.estimate !== "function") return Promise.resolve();
-    if (this.#estimating) return this.#estimating;
-    if (!force && Date.now() - this.#estimatedAt < ESTIMATE_INTERVAL_MS) return Promise.resolve();
-    this.#estimatedAt = Date.now();
-    this.#estimating = storage
-      .estimate()
-      .then(
-        ({ usage, quota }) => {
-          if (usage !== undefined) this.#info.usage = usage;
-          if (quota !== undefined) this.#info.quota = quota;
-        },
-        () => {},
-      )
-      .finally(() => (this.#estimating = undefined));
-    return this.#estimating;
-  }
-
   /** `{ usage, quota, persisted }` of this origin's storage, as last reported by the browser. */
   override storageInfo(): { usage?: number; quota?: number; persisted?: boolean } | undefined {
-    return { ...this.#info };
+    return { ...this.#origin.info };
   }
-
-  // ---- sends shared between tabs ----
 
   /** The Web Lock name claiming one request's slices (a stream's chunk index) of this database for sending. */
   lockName(key: Pick<SliceKey, "dataId" | "chunkIndex">): string {
@@ -383,47 +343,12 @@ export class IndexedDbOutbox extends BaseOutbox {
   }
 
   /**
-   * Claim slices with Web Locks, one per (stream, chunk index) — one per request, since a request
-   * carries one chunk index — taken `ifAvailable`: another tab on the same database gets none of them
-   * while they are held, and a group another tab holds is left out at once (the uploader sets it aside
-   * for a while). Without Web Locks, everything is claimed.
+   * Claim slices with Web Locks (web-locks.ts), one per (stream, chunk index) — one per request —
+   * taken `ifAvailable`. Without Web Locks, everything is claimed.
    */
   protected override async claimShared(metas: SliceMeta[]): Promise<Claim> {
     const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
     if (!locks || typeof locks.request !== "function" || metas.length === 0) return super.claimShared(metas);
-    const groups = new Map<string, SliceMeta[]>();
-    for (const m of metas) {
-      const name = this.lockName(m);
-      const group = groups.get(name);
-      if (group) group.push(m);
-      else groups.set(name, [m]);
-    }
-    const names = [...groups.keys()];
-    const releases = await Promise.all(names.map((name) => this.#tryLock(locks, name)));
-    const claimed: SliceMeta[] = [];
-    const held: Array<() => void> = [];
-    names.forEach((name, i) => {
-      const release = releases[i];
-      if (!release) return;
-      claimed.push(...groups.get(name)!);
-      held.push(release);
-    });
-    return { claimed, release: () => held.forEach((r) => r()) };
-  }
-
-  /** Take the lock if nobody holds it; resolves with its release, or undefined. */
-  #tryLock(locks: LockManager, name: string): Promise<(() => void) | undefined> {
-    return new Promise((resolve) => {
-      locks
-        .request(name, { ifAvailable: true }, (lock) => {
-          if (!lock) {
-            resolve(undefined);
-            return undefined;
-          }
-          // Held until released (or until the page goes away, when the browser frees it).
-          return new Promise<void>((release) => resolve(() => release()));
-        })
-        .catch(() => resolve(undefined));
-    });
+    return claimWithWebLocks(locks, metas, (m) => this.lockName(m));
   }
 }
