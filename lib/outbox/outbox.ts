@@ -11,11 +11,13 @@
  * next is not decided here but by the uploader (lib/upload/schedule.ts), from `order`.
  */
 import { keyString, type SliceKey } from "../types.js";
-import { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js";
+import { Claims } from "./claims.js";
+import { OutboxFullError } from "./errors.js";
 import { Ledger, type OutboxSummary } from "./ledger.js";
 import { resolveOutboxOptions } from "./options.js";
 import { sliceBytes } from "./sizes.js";
 import type { Claim, Outbox, PendingOrder, StorageInfo } from "./interface.js";
+import { corruptKey, ReadContract } from "./read-contract.js";
 import { prunableStreams, repairLedgers, repairNextChunkIndex } from "./stream-states.js";
 import type {
   CorruptInfo,
@@ -72,9 +74,16 @@ export abstract class BaseOutbox implements Outbox {
   #holding = false;
   #ready: Promise<void> | undefined;
   #prunedAt = 0;
-  /** Shared claims (Web Locks) kept a while after their release: requests in doubt. */
-  readonly #lingering = new Map<ReturnType<typeof setTimeout>, () => void>();
-  #closing = false;
+  readonly #claims = new Claims(this.#ledger);
+  readonly #reads = new ReadContract({
+    storage: () => this.storage,
+    sharedStore: () => this.sharedStore,
+    ledger: this.#ledger,
+    serial: (fn) => this.#serial(fn),
+    released: () => this.#released(),
+    emit: (event) => this.#emit(event),
+    keepCorrupt: (slice) => this.#corrupt.set(corruptKey(slice), slice),
+  });
   /** Serialises writes so the index and the store change in the same order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -113,7 +122,7 @@ export abstract class BaseOutbox implements Outbox {
         this.#version = Math.max(this.#version, s.version);
       }
       for (const st of streams) this.#streams.set(st.dataId, st);
-      for (const c of corrupt) this.#corrupt.set(`${keyString(c)}\u0000${c.version}\u0000${c.corrupt?.keptAt ?? ""}`, c);
+      for (const c of corrupt) this.#corrupt.set(corruptKey(c), c);
       await this.#repairNextChunkIndex([...slices, ...corrupt], slices);
       await this.#prune(Date.now());
       if (corrupt.length > 0) this.#emit({ type: "corrupt", slices: corrupt });
@@ -325,15 +334,7 @@ export abstract class BaseOutbox implements Outbox {
    */
   async read(key: SliceKey): Promise<StoredSlice | undefined> {
     await this.open();
-    const meta = this.#index.get(key);
-    if (!meta) return undefined;
-    let stored: StoredSlice | undefined;
-    try {
-      stored = await this.storage.read(meta);
-    } catch (error) {
-      throw await this.#readFailed(meta, error);
-    }
-    return this.#readDone(key, meta, stored);
+    return this.#reads.read(key);
   }
 
   /**
@@ -342,87 +343,7 @@ export abstract class BaseOutbox implements Outbox {
    */
   async readAll(keys: SliceKey[]): Promise<Array<PromiseSettledResult<StoredSlice | undefined>>> {
     await this.open();
-    if (!this.storage.readMany || keys.length < 2) return Promise.allSettled(keys.map((k) => this.read(k)));
-    const metas = keys.map((k) => this.#index.get(k));
-    const present = metas.filter((m): m is SliceMeta => m !== undefined);
-    let reads: Array<PromiseSettledResult<StoredSlice | undefined>>;
-    try {
-      reads = await this.storage.readMany(present);
-    } catch (error) {
-      reads = present.map(() => ({ status: "rejected", reason: error }));
-    }
-    let i = 0;
-    return Promise.allSettled(
-      keys.map(async (key, k) => {
-        const meta = metas[k];
-        if (!meta) return undefined;
-        const r = reads[i++]!;
-        if (r.status === "rejected") throw await this.#readFailed(meta, r.reason);
-        return this.#readDone(key, meta, r.value);
-      }),
-    );
-  }
-
-  /** A storage read that threw: damage is set aside (CorruptSliceError), anything else is an OutboxReadError. */
-  async #readFailed(meta: SliceMeta, error: unknown): Promise<Error> {
-    if (error instanceof CorruptSliceError) return this.#setAside(meta, error.corrupt, error);
-    if (error instanceof OutboxReadError) return error;
-    return new OutboxReadError(meta, { cause: error });
-  }
-
-  /** What a storage read found, checked against the index (the read contract above). */
-  async #readDone(key: SliceKey, meta: SliceMeta, stored: StoredSlice | undefined): Promise<StoredSlice | undefined> {
-    if (stored && stored.version === meta.version) return { ...stored, quarantined: this.#index.get(key)?.quarantined ?? stored.quarantined };
-    if (stored) {
-      // Another writer sharing the store put a different version: that one is what is pending now.
-      await this.#serial(async () => {
-        const current = this.#index.get(key);
-        if (current && current.version !== stored.version) {
-          const { timestamps: _t, values: _v, units: _u, ...fresh } = stored;
-          this.#ledger.replace(current, fresh);
-        }
-      });
-      return stored;
-    }
-    const stillPending = await this.#serial(async () => {
-      const current = this.#index.get(key);
-      if (current?.version !== meta.version) return false; // acknowledged or superseded while we read
-      if (!this.sharedStore) return true;
-      // Acknowledged by another writer sharing the store.
-      this.#ledger.delete(key);
-      this.#released();
-      return false;
-    });
-    if (!stillPending) return undefined;
-    throw await this.#setAside(meta, { reason: "missing", message: "the record is gone from storage while the outbox holds it as pending", at: Date.now() });
-  }
-
-  /**
-   * Set a damaged slice aside: kept by the storage, listed, no longer pending or counted, reported.
-   * Returns the error to reject the read with.
-   */
-  #setAside(meta: SliceMeta, info: CorruptInfo, cause?: CorruptSliceError): Promise<OutboxReadError> {
-    return this.#serial(async () => {
-      const current = this.#index.get(meta);
-      if (current?.version !== meta.version) {
-        // Superseded or acknowledged while we read: the damaged version is no longer the pending one.
-        return new OutboxReadError(meta, { cause: cause ?? new Error(info.message), message: `Slice ${JSON.stringify(meta.channel)} #${meta.chunkIndex} of stream ${meta.dataId} changed while it was read; read it again.` });
-      }
-      const slice: CorruptSlice = { ...current, corrupt: info };
-      try {
-        const keptAt = await this.storage.setAside?.(slice);
-        if (keptAt !== undefined) slice.corrupt = { ...info, keptAt };
-      } catch (error) {
-        // It could not even be moved aside: leave it pending and let the read be tried again.
-        return new OutboxReadError(meta, { cause: error });
-      }
-      this.#ledger.delete(meta);
-      this.#corrupt.set(`${keyString(slice)}\u0000${slice.version}\u0000${slice.corrupt.keptAt ?? ""}`, slice);
-      this.#released();
-      this.#emit({ type: "corrupt", slices: [slice] });
-      this.#emit({ type: "change" });
-      return new CorruptSliceError(meta, slice.corrupt, cause ? { cause } : {});
-    });
+    return this.#reads.readAll(keys, (k) => this.read(k));
   }
 
   /**
@@ -431,37 +352,8 @@ export abstract class BaseOutbox implements Outbox {
    * claims them where other writers sharing the store can see it (IndexedDB: Web Locks). Keys claimed
    * by someone else are left out of `claimed`. A claimed slice is never evicted by "drop-oldest".
    */
-  async claim(metas: SliceMeta[]): Promise<Claim> {
-    const mine = this.#ledger.claim(metas);
-    let shared: Claim;
-    try {
-      shared = await this.claimShared(mine);
-    } catch (error) {
-      this.#ledger.unclaim(mine);
-      throw error;
-    }
-    const kept = new Set(shared.claimed);
-    this.#ledger.unclaim(mine.filter((m) => !kept.has(m)));
-    let released = false;
-    return {
-      claimed: shared.claimed,
-      release: (sharedAfterMs = 0) => {
-        if (released) return;
-        released = true;
-        this.#ledger.unclaim(shared.claimed);
-        if (!(sharedAfterMs > 0) || this.#closing) {
-          shared.release();
-          return;
-        }
-        // Other writers wait a while longer (a request in doubt). Closing the outbox lets go at once.
-        const timer = setTimeout(() => {
-          this.#lingering.delete(timer);
-          shared.release();
-        }, sharedAfterMs);
-        (timer as { unref?: () => void }).unref?.();
-        this.#lingering.set(timer, shared.release);
-      },
-    };
+  claim(metas: SliceMeta[]): Promise<Claim> {
+    return this.#claims.claim(metas, (mine) => this.claimShared(mine));
   }
 
   /**
@@ -554,12 +446,7 @@ export abstract class BaseOutbox implements Outbox {
   }
 
   async close(): Promise<void> {
-    this.#closing = true;
-    for (const [timer, release] of this.#lingering) {
-      clearTimeout(timer);
-      release();
-    }
-    this.#lingering.clear();
+    this.#claims.close();
     await this.#queue;
     await this.storage.close();
   }
