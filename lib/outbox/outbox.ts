@@ -5,22 +5,23 @@
  * before the network sees it.
  *
  * BaseOutbox implements the {@link Outbox} interface (interface.ts): it keeps a compact index (metadata,
- * never the points: see slice-index.ts) in memory and does the accounting, capacity, overflow policy,
- * claims, the read contract (storage errors are errors: transient ones reject, damaged slices are set
- * aside as corrupt) and pruning; a subclass stores records (memory, IndexedDB, files). What to send
- * next is not decided here but by the uploader (lib/upload/schedule.ts), from `order`.
+ * never the points: see ledger.ts, slice-index.ts) in memory, serialises writes and tells listeners;
+ * its parts are the overflow policy (overflow.ts), versions (versions.ts), claims (claims.ts), the read
+ * contract (read-contract.ts: storage errors are errors, damaged slices are set aside as corrupt) and
+ * the streams' states with their pruning (stream-states.ts). A subclass stores records (memory,
+ * IndexedDB, files). What to send next is decided by the uploader (lib/upload/schedule.ts), from `order`.
  */
-import { keyString, type SliceKey } from "../types.js";
+import type { SliceKey } from "../types.js";
 import { Claims } from "./claims.js";
 import { OutboxFullError } from "./errors.js";
 import { Ledger, type OutboxSummary } from "./ledger.js";
 import { resolveOutboxOptions } from "./options.js";
-import { sliceBytes } from "./sizes.js";
+import { oldestToDrop, SpaceWaiters } from "./overflow.js";
 import type { Claim, Outbox, PendingOrder, StorageInfo } from "./interface.js";
 import { corruptKey, ReadContract } from "./read-contract.js";
-import { prunableStreams, repairLedgers, repairNextChunkIndex } from "./stream-states.js";
+import { StreamStates } from "./stream-states.js";
+import { newRecords, Versions } from "./versions.js";
 import type {
-  CorruptInfo,
   CorruptSlice,
   DropRecord,
   NewSlice,
@@ -41,11 +42,6 @@ export { CorruptSliceError, OutboxFullError, OutboxReadError } from "./errors.js
 export { SLICE_OVERHEAD_BYTES, sliceBytes } from "./sizes.js";
 
 export { MEMORY_CAPACITY_BYTES, PRUNE_FINALIZED_AFTER_MS } from "./options.js";
-/** A stream finalized (or changed) this recently is never pruned: callers still read its state. */
-const PRUNE_GRACE_MS = 60_000;
-/** How often, at most, pruning runs in a long-lived process (it runs at every open too). */
-const PRUNE_INTERVAL_MS = 3600 * 1000;
-
 type Listener = (event: OutboxEvent) => void;
 
 export abstract class BaseOutbox implements Outbox {
@@ -63,17 +59,18 @@ export abstract class BaseOutbox implements Outbox {
   readonly #capacityGiven: boolean;
   readonly #ledger = new Ledger();
   readonly #index = this.#ledger.index;
-  #streams = new Map<string, StreamState>();
+  readonly #streams = new StreamStates({
+    storage: () => this.storage,
+    holdsSlices: (dataId) => this.#index.hasStream(dataId),
+    pruneFinalizedAfterMs: () => this.pruneFinalizedAfterMs,
+  });
   #corrupt = new Map<string, CorruptSlice>();
-  #version = 0;
+  readonly #versions = new Versions();
   #droppedSlices = 0;
   #droppedPoints = 0;
   #listeners = new Set<Listener>();
-  #spaceWaiters: Array<() => void> = [];
-  /** True while writers wait for space (overflow "wait"), so "full" is told once per episode. */
-  #holding = false;
+  readonly #space = new SpaceWaiters();
   #ready: Promise<void> | undefined;
-  #prunedAt = 0;
   readonly #claims = new Claims(this.#ledger);
   readonly #reads = new ReadContract({
     storage: () => this.storage,
@@ -119,60 +116,20 @@ export abstract class BaseOutbox implements Outbox {
         const prev = this.#index.get(s);
         if (prev && prev.version >= s.version) continue;
         this.#ledger.append(s);
-        this.#version = Math.max(this.#version, s.version);
+        this.#versions.seen(s.version);
       }
-      for (const st of streams) this.#streams.set(st.dataId, st);
       for (const c of corrupt) this.#corrupt.set(corruptKey(c), c);
-      await this.#repairNextChunkIndex([...slices, ...corrupt], slices);
-      await this.#prune(Date.now());
+      await this.#streams.load(streams, [...slices, ...corrupt], slices);
       if (corrupt.length > 0) this.#emit({ type: "corrupt", slices: corrupt });
     })());
-  }
-
-  /**
-   * A crash between a slice's write and its stream's state (two renames) leaves the state behind: the
-   * next chunk index is at least past every stored slice, and the repaired state is written back at
-   * once — so it holds even after those slices are acked and deleted, in this process or the next.
-   */
-  async #repairNextChunkIndex(stored: SliceMeta[], pending: SliceMeta[]): Promise<void> {
-    for (const st of repairNextChunkIndex(this.#streams, stored)) {
-      await this.storage.writeStream(st);
-      this.#streams.set(st.dataId, st);
-    }
-    // The same tear leaves the stream's ledger without the slice's count: verify would then read the
-    // server's copy of it as a difference (or shift every offset after it).
-    for (const st of repairLedgers(this.#streams, pending)) {
-      await this.storage.writeStream(st);
-      this.#streams.set(st.dataId, st);
-    }
-  }
-
-  /** Remove finalized streams' state once `pruneFinalizedAfterMs` has passed (never one with slices left). */
-  async #prune(now: number, minAgeMs = 0): Promise<void> {
-    this.#prunedAt = now;
-    const old = prunableStreams(this.#streams.values(), (id) => this.#index.hasStream(id), now, Math.max(this.pruneFinalizedAfterMs, minAgeMs));
-    if (old.length === 0) return;
-    await this.storage.deleteStreams?.(old);
-    for (const id of old) this.#streams.delete(id);
   }
 
   /** Prune now (at open it happens by itself; a long-lived process does it at most hourly). Returns the streams removed. */
   pruneFinalized(): Promise<string[]> {
     return this.#serial(async () => {
       await this.open();
-      const before = new Set(this.#streams.keys());
-      await this.#prune(Date.now(), PRUNE_GRACE_MS);
-      return [...before].filter((id) => !this.#streams.has(id));
+      return this.#streams.pruneNow();
     });
-  }
-
-  /**
-   * Versions grow with time and carry random low digits, so two writers sharing a store (tabs, or a
-   * process after a restart) practically never give one key the same version for different content.
-   */
-  #nextVersion(): number {
-    this.#version = Math.max(this.#version + 1, Date.now() * 1000 + Math.floor(Math.random() * 1000));
-    return this.#version;
   }
 
   on(listener: Listener): () => void {
@@ -202,21 +159,14 @@ export abstract class BaseOutbox implements Outbox {
   /** Resolves when there is room for `bytes` more (immediately when the policy is not "wait"). */
   async waitForSpace(bytes = 0): Promise<void> {
     await this.open();
-    while (this.overflow === "wait" && this.full(bytes)) {
-      if (!this.#holding) {
-        // Once per episode: writers are held back until acknowledgements free space.
-        this.#holding = true;
-        this.#emit({ type: "full", usedBytes: this.#ledger.usedBytes, capacityBytes: this.#capacityBytes });
-      }
-      await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
-    }
-    this.#holding = false;
+    await this.#space.wait(
+      () => this.overflow === "wait" && this.full(bytes),
+      () => this.#emit({ type: "full", usedBytes: this.#ledger.usedBytes, capacityBytes: this.#capacityBytes }),
+    );
   }
 
   #released(): void {
-    const waiters = this.#spaceWaiters;
-    this.#spaceWaiters = [];
-    for (const w of waiters) w();
+    this.#space.wake();
     this.#emit({ type: "space" });
   }
 
@@ -264,39 +214,11 @@ export abstract class BaseOutbox implements Outbox {
   put(slices: NewSlice[], streams: StreamState[] = []): Promise<SliceMeta[]> {
     return this.#serial(async () => {
       await this.open();
-      const now = Date.now();
-      let delta = 0;
-      const records: StoredSlice[] = slices.map((s) => {
-        const prev = this.#index.get(s);
-        const bytes = sliceBytes(s.values.length, s.channel);
-        delta += bytes - (prev?.bytes ?? 0);
-        return {
-          dataId: s.dataId,
-          channel: s.channel,
-          chunkIndex: s.chunkIndex,
-          version: this.#nextVersion(),
-          points: s.values.length,
-          bytes,
-          complete: s.complete,
-          createdAt: prev?.createdAt ?? now,
-          timestamps: s.timestamps,
-          values: s.values,
-          ...(s.units !== undefined ? { units: s.units } : {}),
-        };
-      });
+      const { records, delta } = newRecords(slices, this.#index, this.#versions);
       const dropped: SliceMeta[] = [];
       if (delta > 0 && this.full(delta)) {
         if (this.overflow === "error") throw new OutboxFullError(this.#ledger.usedBytes, this.#capacityBytes, delta);
-        if (this.overflow === "drop-oldest") {
-          const incoming = new Set(records.map(keyString));
-          let used = this.#ledger.usedBytes;
-          for (const meta of this.#index.oldestFirst()) {
-            if (used + delta <= this.#capacityBytes) break;
-            if (incoming.has(keyString(meta)) || this.#ledger.isClaimed(meta)) continue;
-            dropped.push(meta);
-            used -= meta.bytes;
-          }
-        }
+        if (this.overflow === "drop-oldest") dropped.push(...oldestToDrop(this.#ledger, records, delta, this.#capacityBytes));
       }
       if (dropped.length > 0) await this.storage.delete(dropped);
       await this.storage.write(records, streams);
@@ -311,7 +233,7 @@ export abstract class BaseOutbox implements Outbox {
         this.#ledger.append(meta); // (re-)inserted: the index stays in put order
         metas.push(meta);
       }
-      for (const st of streams) this.#streams.set(st.dataId, st);
+      for (const st of streams) this.#streams.set(st);
       if (dropped.length > 0) {
         this.#emit({ type: "drop", dropped: dropped.map((d): DropRecord => ({ dataId: d.dataId, channel: d.channel, chunkIndex: d.chunkIndex, version: d.version, points: d.points })) });
       }
@@ -430,17 +352,14 @@ export abstract class BaseOutbox implements Outbox {
   }
 
   streams(): StreamState[] {
-    return [...this.#streams.values()];
+    return this.#streams.all();
   }
 
   /** Record a stream's state (whole: fields this version does not know are kept). Prunes old finalized streams at most hourly. */
   putStream(state: StreamState): Promise<void> {
     return this.#serial(async () => {
       await this.open();
-      await this.storage.writeStream(state);
-      this.#streams.set(state.dataId, state);
-      const now = Date.now();
-      if (now - this.#prunedAt >= PRUNE_INTERVAL_MS) await this.#prune(now, PRUNE_GRACE_MS);
+      await this.#streams.write(state);
       this.#emit({ type: "change" });
     });
   }
