@@ -8,10 +8,11 @@
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
-import type { Outbox, NewSlice, SliceMeta, StoredSlice, StreamState } from "./outbox/outbox.js";
-import { FinalizeRefusedError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
+import type { Outbox, SliceMeta, StreamState } from "./outbox/outbox.js";
+import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
-import { toRecover, type StateWithOpenChunks } from "./streamer/open-chunks.js";
+import { StreamWrites } from "./streamer/accept.js";
+import { StreamFinalizer, unsentOf } from "./streamer/finalize.js";
 import { Progress } from "./streamer/progress.js";
 import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
@@ -28,13 +29,11 @@ import type {
   StreamStats,
   TimeseriesStreamerEventMap,
   TimeseriesStreamerOptions,
-  UnverifiedSlice,
 } from "./streamer/types.js";
 import { UploadStream, type UploadStreamOptions } from "./streams/upload-stream.js";
-import { channelRecord, ownEntry, type Slice } from "./types.js";
+import type { Slice } from "./types.js";
 import { sameEndpoint } from "./upload/endpoint.js";
 import { foreignStreams } from "./streamer/foreign.js";
-import { Ledger } from "./upload/ledger.js";
 import { retryOptions, type RetryOptions } from "./upload/retry.js";
 import { platformId, Uploader } from "./upload/uploader.js";
 
@@ -46,9 +45,6 @@ export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataErr
 export type * from "./streamer/types.js";
 
 const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
-
-/** The fields of a stream's state that say who it is on the platform. */
-const IDENTITY = ["platformDataId", "streamPrefix", "pendingInitialize", "initializeError"] as const;
 
 /**
  * Stream instrument readings to Atomscale.
@@ -74,12 +70,10 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #verify: boolean;
   readonly #adopt: boolean;
   readonly #progress = new Progress();
-  readonly #ledgers = new Map<string, Ledger>();
-  /** The platform identity of streams whose state this streamer changed (see #writeState). */
-  readonly #identity = new Map<string, Partial<StreamState>>();
+  /** Accepting slices and writing stream states (streamer/accept.ts). */
+  readonly #writes: StreamWrites;
+  readonly #finalizer: StreamFinalizer;
   readonly #writables = new Map<string, UploadStream>();
-  /** The open chunks of each stream's writable as last put (see streamer/open-chunks.ts); undefined: none. */
-  readonly #openChunks = new Map<string, Slice[] | undefined>();
   readonly #log: (level: keyof typeof LEVELS, message: string) => void;
   readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
@@ -110,6 +104,15 @@ export class TimeseriesStreamer extends EventTarget {
     this.#verify = options.verify ?? true;
     this.#adopt = options.adoptPending ?? false;
     this.outbox = options.outbox ?? new MemoryOutbox();
+    this.#writes = new StreamWrites({
+      outbox: this.outbox,
+      client: this.client,
+      verify: this.#verify,
+      progress: this.#progress,
+      closed: () => this.#closed,
+      log: (level, message) => this.#log(level, message),
+      emit: (type, detail) => this.#emit(type, detail),
+    });
     const sink =
       options.logger ??
       ((level: string, message: string) => (level === "error" ? console.error : console.log)(`atomscale-stream ${level}: ${message}`));
@@ -140,10 +143,22 @@ export class TimeseriesStreamer extends EventTarget {
       timeoutMs: initializeTimeoutMs,
       prefixes: () => this.#prefixes(),
       clientOf: (prefix) => this.#clientOf(prefix),
-      newState: (dataId, pointsPerChunk) => this.#newState(dataId, pointsPerChunk),
-      writeState: (dataId, changes) => this.#writeState(dataId, changes),
+      newState: (dataId, pointsPerChunk) => this.#writes.newState(dataId, pointsPerChunk),
+      writeState: (dataId, changes) => this.#writes.writeState(dataId, changes),
       adopt: (dataId, travelling) => this.#uploader.adoptInitialize(dataId, travelling),
       kick: () => this.#uploader.kick(),
+      log: (level, message) => this.#log(level, message),
+      emit: (type, detail) => this.#emit(type, detail),
+    });
+    this.#finalizer = new StreamFinalizer({
+      outbox: this.outbox,
+      uploader: this.#uploader,
+      initializer: this.#initializer,
+      clientOf: (prefix) => this.#clientOf(prefix),
+      newState: (dataId, pointsPerChunk) => this.#writes.newState(dataId, pointsPerChunk),
+      writeState: (dataId, changes) => this.#writes.writeState(dataId, changes),
+      writable: (dataId) => this.#writables.get(dataId),
+      until: (ready, signal, timeoutMs) => this.#until(ready, signal, timeoutMs),
       log: (level, message) => this.#log(level, message),
       emit: (type, detail) => this.#emit(type, detail),
     });
@@ -152,14 +167,14 @@ export class TimeseriesStreamer extends EventTarget {
       emit: (type, detail) => this.#emit(type, detail),
       settled: () => this.#settled(),
       // A dropped slice is reported; the read-back before finalize expects none of its points.
-      dropped: (d) => this.#ledgers.get(d.dataId)?.set(d.channel, d.chunkIndex, 0),
+      dropped: (d) => this.#writes.dropped(d.dataId, d.channel, d.chunkIndex),
     });
     const unsubscribe = this.outbox.on(report);
     this.ready = this.outbox.open().then(
       async () => {
         // What a previous run accepted and left pending counts as accepted here too.
         this.#progress.pending(this.outbox.slices());
-        await this.#recoverOpenChunks();
+        await this.#writes.recoverOpenChunks();
         const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
         const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
         const queued = this.outbox.streams().filter((s) => s.pendingInitialize).length;
@@ -212,13 +227,13 @@ export class TimeseriesStreamer extends EventTarget {
   async push(dataId: string, params: PushParams): Promise<void> {
     checkDataId(dataId);
     await this.ready;
-    const state = this.#openState(dataId);
+    const state = this.#writes.openState(dataId);
     checkChunkIndex(params?.chunkIndex);
     checkChannel(params.channelName);
     checkPoints(params.timestamps, params.values, "", state.pointsPerChunk || undefined);
     checkUnits(params.units);
     await this.outbox.waitForSpace();
-    await this.#accept(dataId, [toSlice(params.channelName, params.chunkIndex, params.timestamps, params.values, params.units)]);
+    await this.#writes.accept(dataId, [toSlice(params.channelName, params.chunkIndex, params.timestamps, params.values, params.units)]);
   }
 
   /**
@@ -228,7 +243,7 @@ export class TimeseriesStreamer extends EventTarget {
   async pushMulti(dataId: string, params: PushMultiParams): Promise<void> {
     checkDataId(dataId);
     await this.ready;
-    const state = this.#openState(dataId);
+    const state = this.#writes.openState(dataId);
     checkChunkIndex(params?.chunkIndex);
     const channels = params.channels;
     if (typeof channels !== "object" || channels === null) {
@@ -250,7 +265,7 @@ export class TimeseriesStreamer extends EventTarget {
       throw new InvalidInputError("channels", channels instanceof Map ? Object.fromEntries(channels) : channels, "must hold at least one channel with points (empty channels are left out)");
     }
     await this.outbox.waitForSpace();
-    await this.#accept(dataId, slices);
+    await this.#writes.accept(dataId, slices);
   }
 
   /**
@@ -301,12 +316,12 @@ export class TimeseriesStreamer extends EventTarget {
           await streamer.ready;
           await streamer.outbox.waitForSpace();
         },
-        accept: (slices, next, open) => streamer.#accept(dataId, slices, next, open),
+        accept: (slices, next, open) => streamer.#writes.accept(dataId, slices, next, open),
         report: (error) => streamer.#emit("error", { error, dataId, classification: "storage" }),
         finalize: async (timeoutMs) => {
           const result = await streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
           if (streamer.outbox.durable) return;
-          const unsent = streamer.#unsentOf(dataId, result, true);
+          const unsent = unsentOf(dataId, result, true);
           if (result.status !== "finalized" || unsent.length > 0) throw new UnsentDataError(dataId, unsent);
         },
         drain: async (timeoutMs) => {
@@ -328,17 +343,6 @@ export class TimeseriesStreamer extends EventTarget {
     return writable;
   }
 
-  /** Everything of a finalize result that is not on the server, by key. */
-  #unsentOf(dataId: string, result: FinalizeResult, withQuarantined: boolean): UnsentDataError["unsent"] {
-    const key = (s: SliceMeta, reason: "pending" | "quarantined" | "corrupt") => ({ dataId, channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, reason });
-    return [
-      ...result.unsent.map((s) => key(s, "pending")),
-      ...(withQuarantined ? result.quarantined.map((s) => key(s, "quarantined")) : []),
-      ...result.corrupt.map((s) => key(s, "corrupt")),
-      ...result.unverified.map((u) => ({ dataId, channel: u.channel, chunkIndex: u.chunkIndex, points: u.expectedPoints - u.serverPoints, reason: "unverified" as const })),
-    ];
-  }
-
   /** Resolves when everything accepted so far for this stream is acked (quarantined slices excepted). */
   async flush(dataId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkDataId(dataId);
@@ -355,62 +359,7 @@ export class TimeseriesStreamer extends EventTarget {
   async finalize(dataId: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
     checkDataId(dataId);
     await this.ready;
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    if (!this.outbox.getStream(dataId)) await this.outbox.putStream(this.#newState(dataId, 0));
-    // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
-    await this.#writables.get(dataId)?.seal();
-    let state = this.outbox.getStream(dataId)!;
-    if (state.phase === "finalized") return this.#result(dataId, "finalized", []);
-
-    if (options.force) {
-      await this.#until(() => this.#uploader.inFlight(dataId) === 0 && !this.#uploader.isFinalizing(dataId));
-      if (platformId(this.outbox.getStream(dataId), dataId) === undefined) await this.#initializer.sendQueued(dataId);
-      state = this.outbox.getStream(dataId)!;
-      const id = platformId(state, dataId);
-      if (id === undefined) {
-        throw new Error(`Stream ${dataId} has not been created on the platform yet (it was started offline): it cannot be finalized there. Try again once the platform is reachable.`);
-      }
-      const pending = this.outbox.slices(dataId).filter((s) => !s.quarantined);
-      const unsent = (await Promise.all(pending.map((m) => this.outbox.read(m).catch(() => undefined)))).filter((s): s is StoredSlice => s !== undefined);
-      await this.#clientOf(state.streamPrefix).finalizeStream(id);
-      await this.outbox.remove(unsent);
-      await this.#writeState(dataId, { phase: "finalized" });
-      this.#emit("state", { dataId, phase: "finalized" });
-      return { ...this.#result(dataId, "finalized", []), unsent };
-    }
-
-    if (state.phase === "open") {
-      await this.#writeState(dataId, { phase: "closing" });
-      this.#emit("state", { dataId, phase: "closing" });
-    }
-    this.#uploader.kick();
-    const finished = await this.#until(
-      () => this.outbox.getStream(dataId)?.phase === "finalized" || this.#uploader.verification(dataId)?.gaveUp !== undefined,
-      undefined,
-      timeoutMs,
-    );
-    const pending = this.outbox.slices(dataId).filter((s) => !s.quarantined);
-    if (this.outbox.getStream(dataId)?.phase === "finalized") return this.#result(dataId, "finalized", []);
-    if (finished) return this.#result(dataId, "unverified", pending);
-    this.#log("info", `finalize of ${dataId} deferred: ${pending.length} slice(s) still pending`);
-    return this.#result(dataId, "deferred", pending);
-  }
-
-  #result(dataId: string, status: FinalizeResult["status"], unsent: SliceMeta[]): FinalizeResult {
-    const state = this.outbox.getStream(dataId);
-    if (status === "finalized" && state?.finalizeError) {
-      const refusal = state.finalizeError;
-      throw new FinalizeRefusedError(dataId, refusal.status, refusal.detail, refusal.message, { cause: refusal });
-    }
-    const gaveUp = this.#uploader.verification(dataId)?.gaveUp ?? [];
-    const unverified: UnverifiedSlice[] = gaveUp.map((d) => ({ dataId, channel: d.channel, chunkIndex: d.firstChunk, expectedPoints: d.expectedPoints, serverPoints: d.serverPoints }));
-    return {
-      status,
-      unsent,
-      quarantined: this.outbox.slices(dataId).filter((s) => s.quarantined),
-      corrupt: this.outbox.corruptSlices(dataId),
-      unverified,
-    };
+    return this.#finalizer.finalize(dataId, options);
   }
 
   stats(dataId: string): StreamStats {
@@ -508,111 +457,6 @@ export class TimeseriesStreamer extends EventTarget {
         `${foreign.streams.map((f) => `${f.dataId} (${f.reason})`).join("; ")}. Pass adoptPending: true to send them to ${this.client.endpoint}.`,
     );
     this.#emit("foreign", foreign);
-  }
-
-  #openState(dataId: string): StreamState {
-    const state = this.outbox.getStream(dataId);
-    if (state && state.phase !== "open") throw new StreamClosedError(dataId, state.phase);
-    if (state) return state;
-    // A stream initialized elsewhere (another process, the Python SDK): record it, points per chunk unknown.
-    return this.#newState(dataId, 0);
-  }
-
-  /** The record of an open stream on this streamer's API (`pointsPerChunk` 0: not known here). */
-  #newState(dataId: string, pointsPerChunk: number): StreamState {
-    const now = Date.now();
-    return {
-      dataId,
-      pointsPerChunk,
-      endpoint: this.client.endpoint,
-      streamPrefix: this.client.streamPrefix,
-      nextChunkIndex: channelRecord<number>(),
-      phase: "open",
-      createdAt: now,
-      updatedAt: now,
-      platformDataId: dataId,
-    };
-  }
-
-  #ledgerFor(dataId: string): Ledger {
-    let ledger = this.#ledgers.get(dataId);
-    if (!ledger) this.#ledgers.set(dataId, (ledger = Ledger.from(this.outbox.getStream(dataId)?.ledger)));
-    return ledger;
-  }
-
-  /**
-   * Write a stream's state with changes, from its current record, with its ledger. Changes to the stream's
-   * identity on the platform are also kept in memory at once, so a write of the stream's slices already
-   * on its way (which carries the state it saw) cannot undo them.
-   */
-  #writeState(dataId: string, changes: Partial<StreamState>): Promise<void> {
-    const identity: Partial<StreamState> = { ...this.#identity.get(dataId) };
-    for (const key of IDENTITY) if (key in changes) Object.assign(identity, { [key]: changes[key] });
-    this.#identity.set(dataId, identity);
-    const current = this.outbox.getStream(dataId) ?? this.#newState(dataId, 0);
-    const next: StateWithOpenChunks = { ...current, ...identity, ...changes, updatedAt: Date.now() };
-    // A put of the stream's open chunks may be on its way: the newest of them, never an older copy.
-    if (this.#openChunks.has(dataId)) next.openChunks = this.#openChunks.get(dataId);
-    if (this.#verify) next.ledger = this.#ledgerFor(dataId).toStored();
-    return this.outbox.putStream(next);
-  }
-
-  /** Put slices in the outbox with the stream's state. Starts the put synchronously (ordering of versions). */
-  #accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>, open?: Slice[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("This TimeseriesStreamer is closed."));
-    // Open chunks are kept only where they outlive the process; a MemoryOutbox would hold them in memory twice.
-    if (open !== undefined && this.outbox.durable) this.#openChunks.set(dataId, open.length > 0 ? open : undefined);
-    else if (slices.length === 0) return Promise.resolve();
-    const state = this.outbox.getStream(dataId) ?? this.#openState(dataId);
-    if (state.phase !== "open") return Promise.reject(new StreamClosedError(dataId, state.phase));
-    const next = channelRecord<number>(Object.entries(state.nextChunkIndex));
-    for (const s of slices) next[s.channel] = Math.max(ownEntry(next, s.channel) ?? 0, s.chunkIndex + 1);
-    if (nextChunkIndex) for (const [ch, n] of Object.entries(nextChunkIndex)) next[ch] = Math.max(ownEntry(next, ch) ?? 0, n);
-    const records: NewSlice[] = slices.map((s) => ({ dataId, ...s }));
-    const written: StateWithOpenChunks = { ...state, ...this.#identity.get(dataId), nextChunkIndex: next, updatedAt: Date.now() };
-    if (this.#openChunks.has(dataId)) written.openChunks = this.#openChunks.get(dataId);
-    if (this.#verify) {
-      const ledger = this.#ledgerFor(dataId);
-      for (const s of slices) ledger.set(s.channel, s.chunkIndex, s.values.length);
-      written.ledger = ledger.toStored();
-    }
-    return this.outbox.put(records, [written]).then(
-      () => this.#accepted(dataId, slices),
-      (error: unknown) => {
-        // The outbox refused (full with overflow "error", or the browser's storage quota): say so loudly.
-        // (The ledger keeps the refused keys: the caller was told, and a retry of the same call puts them again.)
-        const code = (error as { code?: string })?.code;
-        this.#log("error", `the outbox refused ${slices.length} slice(s) of ${dataId}: ${(error as Error)?.message}`);
-        this.#emit("error", { error, dataId, classification: "storage", refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
-        if (code === "outbox_quota" || code === "outbox_full") this.#emit("storage", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
-        throw error;
-      },
-    );
-  }
-
-  /**
-   * Put the open chunks a previous process left in stream states (its writes had resolved) as short
-   * slices. A failure is reported by #accept and leaves them in the state for the next start.
-   */
-  async #recoverOpenChunks(): Promise<void> {
-    for (const state of this.outbox.streams()) {
-      const slices = toRecover(this.outbox, state);
-      if ((state as StateWithOpenChunks).openChunks === undefined) continue;
-      if (state.phase !== "open") {
-        if (slices.length > 0) {
-          this.#log("error", `stream ${state.dataId} is ${state.phase} but its state holds ${slices.length} open chunk(s) a previous run left: ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")}; they stay in the outbox's state, not sent`);
-        }
-        continue;
-      }
-      if (slices.length > 0) this.#log("info", `recovering ${slices.length} open chunk(s) of ${state.dataId} left by a previous run`);
-      // Put with no open chunks: the state forgets them in the same write (also those already covered).
-      await this.#accept(state.dataId, slices, undefined, []).catch(() => {}); // reported by #accept
-    }
-  }
-
-  #accepted(dataId: string, slices: Slice[]): void {
-    this.#progress.accepted(dataId, slices);
-    this.#log("trace", `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
   }
 
   #acked(dataId: string, slices: SliceMeta[]): void {
