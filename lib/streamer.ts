@@ -4,21 +4,26 @@
  * uploader sends it, retries what is transient, pauses on auth errors, quarantines what the server
  * refuses, and verifies then finalizes streams once their slices are acked. A stream can start while
  * the platform is unreachable: its initialize waits in the outbox with its readings.
+ *
+ * This file holds the API and wires the parts in streamer/: accepting and state writes (accept.ts),
+ * finalize (finalize.ts), readings checked into slices (readings.ts), writable() (writable.ts), stats
+ * (stats.ts), initialize (initializer.ts), waiters, progress and event reporting.
  */
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
-import { checkChannel, checkChunkIndex, checkDataId, checkPoints, checkUnits, InvalidInputError } from "./input.js";
+import { checkChannel, checkChunkIndex, checkDataId, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
 import type { Outbox, SliceMeta, StreamState } from "./outbox/outbox.js";
-import { StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 import { StreamInitializer } from "./streamer/initializer.js";
 import { StreamWrites } from "./streamer/accept.js";
-import { StreamFinalizer, unsentOf } from "./streamer/finalize.js";
+import { StreamFinalizer } from "./streamer/finalize.js";
+import { iterate, pushMultiSlices, pushSlice } from "./streamer/readings.js";
+import { openWritable } from "./streamer/writable.js";
+import { streamStats } from "./streamer/stats.js";
 import { Progress } from "./streamer/progress.js";
 import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
 import type { Clients } from "./streamer/platform-initialize.js";
 import type {
-  ChannelPointsInput,
   FinalizeOptions,
   FinalizeResult,
   ForeignStream,
@@ -30,8 +35,7 @@ import type {
   TimeseriesStreamerEventMap,
   TimeseriesStreamerOptions,
 } from "./streamer/types.js";
-import { UploadStream, type UploadStreamOptions } from "./streams/upload-stream.js";
-import type { Slice } from "./types.js";
+import type { UploadStream, UploadStreamOptions } from "./streams/upload-stream.js";
 import { sameEndpoint } from "./upload/endpoint.js";
 import { foreignStreams } from "./streamer/foreign.js";
 import { retryOptions, type RetryOptions } from "./upload/retry.js";
@@ -227,13 +231,9 @@ export class TimeseriesStreamer extends EventTarget {
   async push(dataId: string, params: PushParams): Promise<void> {
     checkDataId(dataId);
     await this.ready;
-    const state = this.#writes.openState(dataId);
-    checkChunkIndex(params?.chunkIndex);
-    checkChannel(params.channelName);
-    checkPoints(params.timestamps, params.values, "", state.pointsPerChunk || undefined);
-    checkUnits(params.units);
+    const slice = pushSlice(params, this.#writes.openState(dataId).pointsPerChunk);
     await this.outbox.waitForSpace();
-    await this.#writes.accept(dataId, [toSlice(params.channelName, params.chunkIndex, params.timestamps, params.values, params.units)]);
+    await this.#writes.accept(dataId, [slice]);
   }
 
   /**
@@ -243,27 +243,7 @@ export class TimeseriesStreamer extends EventTarget {
   async pushMulti(dataId: string, params: PushMultiParams): Promise<void> {
     checkDataId(dataId);
     await this.ready;
-    const state = this.#writes.openState(dataId);
-    checkChunkIndex(params?.chunkIndex);
-    const channels = params.channels;
-    if (typeof channels !== "object" || channels === null) {
-      throw new InvalidInputError("channels", channels, "must map one or more channel names to { timestamps, values, units? }");
-    }
-    // Own entries only (or a Map's): `__proto__`, `constructor` … are channel names like any other.
-    const entries: Array<[string, ChannelPointsInput]> = channels instanceof Map ? [...channels] : Object.entries(channels);
-    const slices: Slice[] = [];
-    for (const [name, points] of entries) {
-      checkChannel(name, `channels[${JSON.stringify(name)}]`);
-      const field = `channels.${name}`;
-      if (typeof points !== "object" || points === null) throw new InvalidInputError(field, points, "must be { timestamps, values, units? }");
-      if (points.timestamps?.length === 0 && points.values?.length === 0) continue;
-      checkPoints(points.timestamps, points.values, field, state.pointsPerChunk || undefined);
-      checkUnits(points.units, `${field}.units`);
-      slices.push(toSlice(name, params.chunkIndex, points.timestamps, points.values, points.units));
-    }
-    if (slices.length === 0) {
-      throw new InvalidInputError("channels", channels instanceof Map ? Object.fromEntries(channels) : channels, "must hold at least one channel with points (empty channels are left out)");
-    }
+    const slices = pushMultiSlices(params, this.#writes.openState(dataId).pointsPerChunk);
     await this.outbox.waitForSpace();
     await this.#writes.accept(dataId, slices);
   }
@@ -300,47 +280,21 @@ export class TimeseriesStreamer extends EventTarget {
    * names what is not; over a durable one, a deferred finalize is fine (the next run completes it).
    */
   writable(dataId: string, options: UploadStreamOptions = {}): UploadStream {
-    checkDataId(dataId);
-    if (this.#writables.has(dataId)) {
-      throw new InvalidInputError("dataId", dataId, "already has an open writable(); close or abort it before opening another");
-    }
-    const state = this.outbox.getStream(dataId);
-    if (state && state.phase !== "open") throw new StreamClosedError(dataId, state.phase);
-    const streamer = this;
-    const writable = new UploadStream(
+    return openWritable(
       {
-        dataId,
-        pointsPerChunk: state?.pointsPerChunk || this.pointsPerChunk,
-        startChunkIndex: state?.nextChunkIndex ?? {},
-        waitForSpace: async () => {
-          await streamer.ready;
-          await streamer.outbox.waitForSpace();
-        },
-        accept: (slices, next, open) => streamer.#writes.accept(dataId, slices, next, open),
-        report: (error) => streamer.#emit("error", { error, dataId, classification: "storage" }),
-        finalize: async (timeoutMs) => {
-          const result = await streamer.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
-          if (streamer.outbox.durable) return;
-          const unsent = unsentOf(dataId, result, true);
-          if (result.status !== "finalized" || unsent.length > 0) throw new UnsentDataError(dataId, unsent);
-        },
-        drain: async (timeoutMs) => {
-          if (streamer.outbox.durable) return;
-          await streamer.ready;
-          const drained = await streamer.#until(() => streamer.#drained(dataId), undefined, timeoutMs ?? 30_000);
-          const unsent = streamer.outbox.slices(dataId).filter((s) => !s.quarantined);
-          if (!drained && unsent.length > 0) {
-            throw new UnsentDataError(dataId, unsent.map((s) => ({ dataId, channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, reason: "pending" as const })));
-          }
-        },
-        detach: () => {
-          if (streamer.#writables.get(dataId) === writable) streamer.#writables.delete(dataId);
-        },
+        outbox: this.outbox,
+        ready: this.ready,
+        pointsPerChunk: this.pointsPerChunk,
+        writables: this.#writables,
+        accept: (id, slices, next, open) => this.#writes.accept(id, slices, next, open),
+        finalize: (id, finalizeOptions) => this.finalize(id, finalizeOptions),
+        drained: (id) => this.#drained(id),
+        until: (ready, signal, timeoutMs) => this.#until(ready, signal, timeoutMs),
+        emit: (type, detail) => this.#emit(type, detail),
       },
+      dataId,
       options,
     );
-    this.#writables.set(dataId, writable);
-    return writable;
   }
 
   /** Resolves when everything accepted so far for this stream is acked (quarantined slices excepted). */
@@ -363,35 +317,8 @@ export class TimeseriesStreamer extends EventTarget {
   }
 
   stats(dataId: string): StreamStats {
-    const progress = this.#progress.of(dataId);
-    // Counted by the outbox as slices come and go: no record per pending slice here (the page and the CLI ask often).
-    const summary = this.outbox.summary(dataId);
-    const state = this.outbox.getStream(dataId);
-    const record = this.#uploader.verification(dataId);
-    return {
-      acceptedPoints: progress.acceptedPoints,
-      ackedPoints: progress.ackedPoints,
-      pendingSlices: summary.pendingSlices,
-      pendingBytes: summary.pendingBytes,
-      oldestPendingMs: summary.oldestPendingAt !== undefined ? Math.max(0, Date.now() - summary.oldestPendingAt) : 0,
-      inFlight: this.#uploader.inFlight(dataId),
-      inDoubt: this.#uploader.inDoubt(dataId),
-      retries: this.#uploader.retries(dataId),
-      quarantined: summary.quarantinedSlices,
-      corruptSlices: summary.corruptSlices,
-      state: state?.phase ?? "unknown",
-      platformDataId: state ? platformId(state, dataId) : undefined,
-      initialize: state?.initializeError ? "refused" : state?.pendingInitialize ? "queued" : "done",
-      verify: !this.#verify ? "off" : record?.gaveUp ? "differs" : record?.agreed ? "agreed" : "pending",
-      verifyRounds: record?.rounds ?? 0,
-      resentSlices: record?.resent ?? 0,
-      connection: this.#uploader.state,
-      droppedSlices: this.outbox.droppedSlices,
-      foreignSlices: this.#foreign().slices,
-      outboxBytes: this.outbox.usedBytes,
-      outboxCapacityBytes: this.outbox.capacityBytes,
-      storage: this.outbox.storageInfo(),
-    };
+    const sources = { outbox: this.outbox, uploader: this.#uploader, progress: this.#progress, verify: this.#verify, foreignSlices: () => this.#foreign().slices };
+    return streamStats(dataId, sources);
   }
 
   /** Replace the API key (after a 401/403): uploads resume with it. */
@@ -482,24 +409,4 @@ export class TimeseriesStreamer extends EventTarget {
   #emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
-}
-
-function toSlice(channel: string, chunkIndex: number, timestamps: ArrayLike<number>, values: ArrayLike<number>, units?: string): Slice {
-  return { channel, chunkIndex, timestamps: Array.from(timestamps), values: Array.from(values), units, complete: true };
-}
-
-async function* iterate<T>(source: Iterable<T> | AsyncIterable<T> | ReadableStream<T>): AsyncGenerator<T> {
-  if (typeof (source as ReadableStream<T>).getReader === "function") {
-    const reader = (source as ReadableStream<T>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  yield* source as Iterable<T> | AsyncIterable<T>;
 }
