@@ -7,7 +7,8 @@
  *
  * This file holds the API and wires the parts in streamer/: accepting and state writes (accept.ts),
  * finalize (finalize.ts), readings checked into slices (readings.ts), writable() (writable.ts), stats
- * (stats.ts), initialize (initializer.ts), waiters, progress and event reporting.
+ * (stats.ts), options checked and the log (options.ts), initialize (initializer.ts), waiters, progress and
+ * event reporting.
  */
 import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkUnits, InvalidInputError } from "./input.js";
@@ -19,6 +20,7 @@ import { StreamFinalizer } from "./streamer/finalize.js";
 import { iterate, pushMultiSlices, pushSlice } from "./streamer/readings.js";
 import { openWritable } from "./streamer/writable.js";
 import { streamStats } from "./streamer/stats.js";
+import { checkOptions, leveledLog, type LogLevel } from "./streamer/options.js";
 import { Progress } from "./streamer/progress.js";
 import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
@@ -48,8 +50,6 @@ type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
 export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
 
-const LEVELS = { error: 1, info: 2, debug: 3, trace: 4 } as const;
-
 /**
  * Stream instrument readings to Atomscale.
  *
@@ -78,23 +78,13 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #writes: StreamWrites;
   readonly #finalizer: StreamFinalizer;
   readonly #writables = new Map<string, UploadStream>();
-  readonly #log: (level: keyof typeof LEVELS, message: string) => void;
+  readonly #log: (level: LogLevel, message: string) => void;
   readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
 
   constructor(options: TimeseriesStreamerOptions) {
     super();
-    const ppc = options.pointsPerChunk ?? 100;
-    if (!Number.isSafeInteger(ppc) || ppc < 1) throw new InvalidInputError("pointsPerChunk", ppc, "must be a whole number ≥ 1");
-    const concurrency = options.concurrency ?? 4;
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidInputError("concurrency", concurrency, "must be a whole number ≥ 1");
-    const verbosity = options.verbosity ?? 0;
-    if (![0, 1, 2, 3, 4].includes(verbosity)) throw new InvalidInputError("verbosity", verbosity, "must be 0, 1, 2, 3 or 4");
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const initializeTimeoutMs = options.initializeTimeoutMs ?? 5000;
-    if (!(initializeTimeoutMs >= 0)) throw new InvalidInputError("initializeTimeoutMs", initializeTimeoutMs, "must be a number of milliseconds ≥ 0");
-    const inDoubtMs = options.inDoubtMs ?? Math.min(timeoutMs, 10_000);
-    if (!(inDoubtMs >= 0)) throw new InvalidInputError("inDoubtMs", inDoubtMs, "must be a number of milliseconds ≥ 0");
+    const { pointsPerChunk: ppc, concurrency, verbosity, timeoutMs, initializeTimeoutMs, inDoubtMs } = checkOptions(options);
     this.pointsPerChunk = ppc;
     this.#forcedPrefix = options.streamPrefix;
     this.#clientOptions = {
@@ -117,12 +107,7 @@ export class TimeseriesStreamer extends EventTarget {
       log: (level, message) => this.#log(level, message),
       emit: (type, detail) => this.#emit(type, detail),
     });
-    const sink =
-      options.logger ??
-      ((level: string, message: string) => (level === "error" ? console.error : console.log)(`atomscale-stream ${level}: ${message}`));
-    this.#log = (level, message) => {
-      if (LEVELS[level] <= verbosity) sink(level, message);
-    };
+    this.#log = leveledLog(options.logger, verbosity);
 
     this.#uploader = new Uploader({
       clientFor: (state) => this.#clientOf(state?.streamPrefix ?? this.client.streamPrefix),
