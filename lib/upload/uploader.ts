@@ -8,17 +8,18 @@
  *
  * "In flight" is one notion: the outbox's claim. A request's slices are claimed when they are picked
  * (`Outbox.claim`, which also keeps them from "drop-oldest" and from other tabs), read in one batch
- * (`readAll`), and released once the request settled, on every path.
+ * (`readAll`), and released once the request settled, on every path (request.ts runs a request of slices).
  */
 import { ApiError, type ErrorClassification } from "../api/errors.js";
 import type { AtomscaleClient } from "../api/client.js";
-import { channelRecord, keyString } from "../types.js";
-import type { Claim, Outbox, QuarantineInfo, SliceMeta, StoredSlice, StreamState } from "../outbox/outbox.js";
+import { keyString } from "../types.js";
+import type { Outbox, QuarantineInfo, SliceMeta, StreamState } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "./retry.js";
 import { Holds } from "./holds.js";
 import { Schedule } from "./schedule.js";
 import { RetainedSlices } from "./retained.js";
 import { verifyThenFinalize, type VerifyRecord } from "./finalize.js";
+import { SliceRequests, type SliceTask } from "./request.js";
 
 export type UploaderState = "idle" | "sending" | "retrying" | "auth-paused" | "closed";
 
@@ -62,7 +63,7 @@ export interface UploaderOptions {
 }
 
 type Task =
-  | { kind: "slices"; dataId: string; chunkIndex: number; metas: SliceMeta[]; claim: Promise<Claim> }
+  | SliceTask
   | { kind: "finalize"; state: StreamState }
   | { kind: "initialize"; state: StreamState };
 
@@ -73,17 +74,6 @@ export function platformId(state: StreamState | undefined, dataId: string): stri
   return state.pendingInitialize && !state.pendingInitialize.created ? undefined : state.dataId;
 }
 
-/** Connection failures that prove the request never left this machine: safe to send again at once. */
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ConnectionRefused"]);
-
-function neverSent(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === "string" && NEVER_SENT.has(e.code)) return true;
-    if (e instanceof Error && /ECONNREFUSED|Connection refused/i.test(e.message)) return true;
-  }
-  return false;
-}
-
 export class Uploader {
   readonly #o: UploaderOptions;
   readonly #finalizing = new Set<string>();
@@ -91,12 +81,12 @@ export class Uploader {
   /** What to send next (freshness first, chunk groups); its `solo` keys travel alone. */
   readonly #schedule: Schedule;
   readonly #solo: Set<string>;
-  /** Transient failures in a row per key (multi requests): the poison-request split. */
-  readonly #strikes = new Map<string, number>();
   readonly #retries = new Map<string, number>();
   /** Keys left alone for a while: in doubt after a lost request, held by another uploader, unreadable for now, backing off. */
   readonly #holds = new Holds(() => this.kick());
   readonly #retained: RetainedSlices;
+  /** Requests of slices: claim, read, send, ack (request.ts). */
+  readonly #requests: SliceRequests;
   readonly #verify = new Map<string, VerifyRecord>();
   #active = 0;
   #failures = 0;
@@ -113,6 +103,22 @@ export class Uploader {
     this.#schedule = new Schedule(options.maxRequestBytes);
     this.#solo = this.#schedule.solo;
     this.#retained = new RetainedSlices(options.verify ? (options.retainBytes ?? 32 * 1024 * 1024) : 0);
+    this.#requests = new SliceRequests({
+      outbox: options.outbox,
+      inDoubtMs: options.inDoubtMs,
+      splitAfter: options.splitAfter ?? 3,
+      retry: options.retry,
+      random: options.random,
+      solo: this.#solo,
+      retained: this.#retained,
+      hold: (keys, ms) => this.#hold(keys, ms),
+      unreadable: (error, dataId, metas) => this.#unreadable(error, dataId, metas),
+      succeeded: () => {
+        this.#failures = 0;
+      },
+      acked: (dataId, slices) => this.#o.events.acked(dataId, slices),
+      failed: (error, dataId, slices) => this.#failed(error, dataId, slices),
+    });
     this.#unsubscribe = options.outbox.on((e) => {
       if (e.type === "change") this.kick();
     });
@@ -271,98 +277,10 @@ export class Uploader {
   async #run(task: Task): Promise<void> {
     if (task.kind === "finalize") return this.#closeStream(task.state);
     if (task.kind === "initialize") return this.#initialize(task.state);
-    const { outbox } = this.#o;
-    const state = outbox.getStream(task.dataId);
+    const state = this.#o.outbox.getStream(task.dataId);
     const client = this.#o.clientFor(state);
     const id = platformId(state, task.dataId)!;
-    let sent: StoredSlice[] = [];
-    let claim: Claim;
-    try {
-      claim = await task.claim;
-    } catch (error) {
-      // The claim itself failed (it released what it had): the slices stay pending, tried again later.
-      this.#unreadable(error, task.dataId, task.metas);
-      return;
-    }
-    const { claimed } = claim;
-    let inDoubt = false;
-    if (claimed.length < task.metas.length) {
-      const mine = new Set(claimed);
-      this.#hold(task.metas.filter((m) => !mine.has(m)).map(keyString), 1000); // another uploader holds them
-    }
-    try {
-      const read = claimed.length > 0 ? await outbox.readAll(claimed) : [];
-      const unreadable: SliceMeta[] = [];
-      let readError: unknown;
-      claimed.forEach((meta, i) => {
-        const r = read[i]!;
-        if (r.status === "rejected") {
-          // A damaged slice: the outbox set it aside as corrupt and reports it. Anything else is a storage
-          // error to retry later — never an ack.
-          if ((r.reason as { code?: unknown })?.code !== "corrupt") {
-            unreadable.push(meta);
-            readError = r.reason;
-          }
-          return;
-        }
-        const stored = r.value;
-        if (stored && !stored.quarantined) sent.push(stored);
-      });
-      if (unreadable.length > 0) this.#unreadable(readError, task.dataId, unreadable);
-      if (sent.length === 0) return;
-      if (sent.length === 1) {
-        const s = sent[0]!;
-        await client.ingestChunk({ dataId: id, chunkIndex: s.chunkIndex, channelName: s.channel, timestamps: s.timestamps, values: s.values, units: s.units });
-      } else {
-        // Any channel name is a plain key here (`__proto__`, `constructor` …).
-        const channels = channelRecord<{ timestamps: number[]; values: number[]; units?: string | undefined }>(
-          sent.map((s) => [s.channel, { timestamps: s.timestamps, values: s.values, units: s.units }]),
-        );
-        await client.ingestChunkMulti({ dataId: id, chunkIndex: task.chunkIndex, channels });
-      }
-      this.#failures = 0;
-      for (const s of sent) {
-        this.#solo.delete(keyString(s));
-        this.#strikes.delete(keyString(s));
-        this.#retained.add(s);
-      }
-      // One delete for the whole request; a key whose newer version arrived meanwhile stays pending.
-      await outbox.ackAll(sent);
-      this.#o.events.acked(task.dataId, sent.map(meta));
-    } catch (error) {
-      inDoubt = this.#lost(error, sent);
-      await this.#failed(error, task.dataId, sent.map(meta));
-    } finally {
-      // A key in doubt is held here (#holds) and stays claimed from other tabs until it is safe to send.
-      claim.release(inDoubt ? this.#o.inDoubtMs : 0);
-      sent = [];
-    }
-  }
-
-  /**
-   * A request whose fate is unknown (no answer: timeout, connection lost after sending) may still reach
-   * the server: its keys are held in doubt (returns true), so a newer version cannot be overtaken by this
-   * old one — here, and in other tabs, whose claim waits as long. A
-   * multi request that keeps failing transiently is split per channel (one poisonous channel must not
-   * hold back the others).
-   */
-  #lost(error: unknown, sent: StoredSlice[]): boolean {
-    if (!(error instanceof ApiError) || error.classification !== "transient") return false;
-    const keys = sent.map(keyString);
-    const inDoubt = error.status === undefined && !neverSent(error);
-    if (inDoubt) this.#hold(keys, this.#o.inDoubtMs);
-    const splitAfter = this.#o.splitAfter ?? 3;
-    let strikes = 0;
-    for (const k of keys) {
-      const n = (this.#strikes.get(k) ?? 0) + 1;
-      this.#strikes.set(k, n);
-      strikes = Math.max(strikes, n);
-    }
-    if (strikes < splitAfter) return inDoubt;
-    if (sent.length > 1) for (const k of keys) this.#solo.add(k);
-    // Keys that keep failing back off on their own, so they cannot take every slot of the window from the rest.
-    this.#hold(keys, retryDelay(undefined, strikes - splitAfter + 1, this.#o.retry, this.#o.random));
-    return inDoubt;
+    return this.#requests.send(task, client, id);
   }
 
   /** Slices the storage could not read just now: retried after a backoff, reported as transient errors. */
@@ -457,9 +375,4 @@ export class Uploader {
       this.#finalizing.delete(state.dataId);
     }
   }
-}
-
-function meta(s: StoredSlice): SliceMeta {
-  const { timestamps: _t, values: _v, units: _u, ...m } = s;
-  return m;
 }
