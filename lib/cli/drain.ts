@@ -13,6 +13,7 @@ import { StatusLine } from "./status-line.js";
 import { EXIT_SECOND_SIGNAL } from "./stream-run.js";
 import { pendingOf, plural, UploadSession, type FinalizeOutcome, type PendingOfStream } from "./upload-session.js";
 import { versionLine } from "./version.js";
+import { whileHandlingStopSignals } from "./stop-signals.js";
 
 const COMMAND = "drain";
 
@@ -144,15 +145,9 @@ class DrainRun {
   }
 
   async run(): Promise<number> {
-    const onInt = () => this.#onSignal("Ctrl+C");
-    const onTerm = () => this.#onSignal("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
     try {
-      return await this.#run();
+      return await whileHandlingStopSignals((signal) => this.#onSignal(signal === "SIGINT" ? "Ctrl+C" : signal), () => this.#run());
     } finally {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
       this.#status?.stop();
       await this.#session?.streamer.close().catch(() => {});
     }

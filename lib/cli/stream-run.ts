@@ -17,6 +17,7 @@ import { InstrumentInput, type InputState } from "./stream-input.js";
 import type { StreamConfig } from "./stream-options.js";
 import { defaultName, describeInput, leftBehind, statusText, stoppedLine, type RunCounts } from "./stream-report.js";
 import { plural, UploadSession } from "./upload-session.js";
+import { whileHandlingStopSignals } from "./stop-signals.js";
 
 export const EXIT_SECOND_SIGNAL = 130;
 
@@ -49,15 +50,9 @@ export class StreamRun {
   }
 
   async run(): Promise<number> {
-    const onInt = () => this.#onSignal("SIGINT");
-    const onTerm = () => this.#onSignal("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
     try {
-      return await this.#run();
+      return await whileHandlingStopSignals((signal) => this.#onSignal(signal), () => this.#run());
     } finally {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
       this.#status?.stop();
       this.#input?.close();
       await this.#session?.streamer.close().catch(() => {});
