@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_DATA_DIR, startEmulator } from "../emulator/start.js";
 import { CliError, USAGE_EXIT } from "./errors.js";
+import { listenError, tryListen } from "./listen-check.js";
 import { versionLine } from "./version.js";
 
 export const DEFAULT_PORT = 8765;
@@ -71,6 +72,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     }
   }
 
+  // A busy port (or a host that is not this computer's) is said at once, before the database is opened,
+  // created or locked (seconds of work for the embedded one).
+  const host = values.host ?? "127.0.0.1";
+  const busy = await tryListen(host, port!);
+  if (busy) throw listenError(busy, host, port!);
+
   // The data directory holds the emulator's key: whatever this process creates is its owner's only.
   try {
     process.umask(0o077);
@@ -79,7 +86,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const emulator = await startEmulator({
     port,
-    host: values.host ?? "127.0.0.1",
+    host,
     ...(values["api-key"] !== undefined ? { apiKey: values["api-key"] } : {}),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
@@ -87,14 +94,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(prefixes ? { streamPrefixes: prefixes as Array<"/tool-state" | "/metrology"> } : {}),
     ...(values.verbose ? { log: (line: string) => console.log(line) } : {}),
-  }).catch((error: Error & { code?: string }) => {
-    if (error.code === "EADDRINUSE" || /EADDRINUSE|address already in use/i.test(error.message)) {
-      throw new CliError(
-        `serve: port ${port} on ${values.host ?? "127.0.0.1"} is in use (EADDRINUSE) — another emulator may be running there. Choose another port with --port N (--port 0 picks a free one; with npm: npm start -- --port N).`,
-        1,
-        { cause: error, code: "port_in_use" },
-      );
-    }
+  }).catch((error: NodeJS.ErrnoException) => {
+    // The port was free at the check above; another process took it while the database opened.
+    if (error.code === "EADDRINUSE" || /EADDRINUSE|address already in use/i.test(error.message)) throw listenError(error, host, port!);
     throw new CliError(`serve: ${error.message}`, 1, { cause: error });
   });
 

@@ -106,7 +106,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     demoDir: options.demoDir ?? defaultDemoDir(),
     log: options.log,
   });
-  const server = await listen(app.fetch, host, options.port ?? 0);
+  let server: Awaited<ReturnType<typeof listen>>;
+  try {
+    server = await listen(app.fetch, host, options.port ?? 0);
+  } catch (error) {
+    // A busy port: let the database and the data directory go, so the process can end and another can open them.
+    await db.close();
+    await lock?.release();
+    throw error;
+  }
   address = { hostname: host, port: server.port, interfaces: interfaceAddresses() };
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
 
