@@ -66,6 +66,15 @@ export function trim(s: Series, keep = KEEP): void {
   }
 }
 
+export interface ChannelChartOptions {
+  /** The user's log-scale choice (undefined: log for pressure units). */
+  log?: boolean | undefined;
+  /** The user ticked or unticked "log scale". */
+  onLog?: (on: boolean) => void;
+  /** The user pressed "Hide". */
+  onHide?: () => void;
+}
+
 export class ChannelChart {
   readonly name: string;
   readonly box: HTMLElement;
@@ -85,22 +94,32 @@ export class ChannelChart {
   readonly #legendServer: HTMLElement;
   readonly #logBox: HTMLInputElement;
   readonly #resize: ResizeObserver | undefined;
+  readonly #onLog: ((on: boolean) => void) | undefined;
 
-  constructor(name: string, units: string | undefined) {
+  constructor(name: string, units: string | undefined, options: ChannelChartOptions = {}) {
     this.name = name;
     this.units = units;
+    this.#log = options.log;
+    this.#onLog = options.onLog;
     this.#title = h("h3", { className: "channel-name" });
     this.#value = h("span", { className: "value" }, "—");
     this.#unitsEl = h("span", { className: "units" });
     this.#age = h("span", { className: "age" });
     this.#legendLocal = h("span", { className: "legend-value" }, "—");
     this.#legendServer = h("span", { className: "legend-value" }, "—");
-    this.#logBox = h("input", { type: "checkbox", onchange: () => this.#setLog(this.#logBox.checked) });
+    this.#logBox = h("input", {
+      type: "checkbox",
+      onchange: () => {
+        this.#setLog(this.#logBox.checked);
+        this.#onLog?.(this.#logBox.checked);
+      },
+    });
+    const hide = h("button", { type: "button", className: "secondary small", "aria-label": `Hide ${name}`, title: "Hide this chart (Show brings it back)", onclick: () => options.onHide?.() }, "Hide");
     this.#plotBox = h("div", { className: "plot" });
     this.box = h(
       "figure",
       { className: "channel", dataset: { channel: name } },
-      h("div", { className: "channel-head" }, this.#title, h("label", { className: "check log" }, this.#logBox, "log scale")),
+      h("div", { className: "channel-head" }, this.#title, h("span", { className: "channel-tools" }, h("label", { className: "check log" }, this.#logBox, "log scale"), hide)),
       h("p", { className: "readout", "aria-label": `Latest ${name}` }, this.#value, " ", this.#unitsEl, " ", this.#age),
       h(
         "p",
@@ -131,6 +150,15 @@ export class ChannelChart {
       this.units = units;
       this.#label();
     }
+  }
+
+  /** Hidden by the user: not drawn (its data is still kept). */
+  get hidden(): boolean {
+    return this.box.hidden;
+  }
+
+  set hidden(hidden: boolean) {
+    this.box.hidden = hidden;
   }
 
   /** True when the y axis is logarithmic. */

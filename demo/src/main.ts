@@ -7,7 +7,8 @@
  * QueuePanel, SettingsPanel. This file wires them to the streamer (Uplink) and the Recording.
  */
 import type { StreamStats } from "atomscale-stream";
-import { ChartPanel } from "./chart-panel.ts";
+import { ChartPanel, TIME_WINDOWS } from "./chart-panel.ts";
+import { loadChartPrefs, saveChartPrefs } from "./chart-prefs.ts";
 import { h } from "./dom.ts";
 import { loadSession, saveSession } from "./page-store.ts";
 import { pendingBannerText, QueuePanel } from "./queue-panel.ts";
@@ -26,7 +27,7 @@ let uplink: Uplink | undefined;
 let onlineSince = Date.now();
 
 const status = new StatusBar(useKey);
-const charts = new ChartPanel();
+const charts = new ChartPanel(loadChartPrefs(localStorage, Object.keys(TIME_WINDOWS)), (prefs) => saveChartPrefs(localStorage, prefs));
 const stream = new StreamPanel({
   start: () => void recorder.start(),
   stop: () => void recorder.stop(),
@@ -41,6 +42,7 @@ const sources = new SourcesPanel(
       await recorder.write(card.name, readings);
     },
     changed: () => persist(),
+    removed: (_card, channels) => charts.removeChannels(channels),
   },
   saved.channels,
 );
@@ -224,6 +226,8 @@ async function main(): Promise<void> {
       stats: () => (recorder.active && uplink ? uplink.streamer.stats(recorder.active.dataId) : undefined),
       active: () => recorder.active,
       platformId: () => (recorder.active && uplink ? platformIdOf(uplink.streamer, recorder.active.dataId) : undefined),
+      /** The read-back being polled: the platform's id and the path prefix it is read from (undefined: none). */
+      readBack: () => recorder.readBack,
       recorded: () => recorder.rows(),
       csv: async () => toCsv(await recorder.rows()),
     },

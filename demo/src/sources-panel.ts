@@ -13,6 +13,8 @@ export interface SourcesHost {
   readings(source: SourceCard, readings: Reading[]): Promise<void>;
   /** The cards, their settings or states changed (save the session, update the status bar). */
   changed(): void;
+  /** A card was removed: the stream's names of the channels it sent (its charts go with it). */
+  removed(source: SourceCard, channels: string[]): void;
 }
 
 export class SourcesPanel {
@@ -80,7 +82,9 @@ export class SourcesPanel {
     if (i < 0) return;
     this.#cards.splice(i, 1);
     card.element.remove();
+    const channels = this.registry.channelsOf(card.id);
     if (!this.recording) this.registry.release(card.id);
+    this.#host.removed(card, channels);
     this.#host.changed();
   }
 

@@ -51,6 +51,7 @@ export class StreamRecorder {
   readonly #host: RecorderHost;
   #poller: AbortController | undefined;
   #polledId: string | undefined;
+  #polledPrefix: string | undefined;
 
   constructor(host: RecorderHost, saved: Pick<PageSession, "active" | "last">) {
     this.#host = host;
@@ -156,7 +157,9 @@ export class StreamRecorder {
       this.#host.sources.recording = false;
       const result = await s.finalize(dataId, { timeoutMs: 10_000 });
       this.active = undefined;
+      // The finalized stream's read-back ends here (its id stays polled: it is not started again).
       this.#poller?.abort();
+      this.#poller = undefined;
       panel.say(stopText(result));
     } catch (error) {
       panel.error(error, "stop the stream");
@@ -183,27 +186,44 @@ export class StreamRecorder {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
-  /** Read the stream back from the platform (the dashed line) once its platform id is known. */
+  /**
+   * Read the stream back from the platform (the dashed line) once its platform id is known, through the
+   * client of that stream: its endpoint and the path prefix it was created on (a platform that answers
+   * only `/metrology` is read back there). Not while every channel it holds is hidden or removed.
+   */
   poll(): void {
     const s = this.#host.uplink()?.streamer;
     const shown = this.shownId;
     const platformId = s && shown ? platformIdOf(s, shown) : undefined;
-    if (!s || !platformId || platformId === this.#polledId) return;
+    if (!s || !platformId || !this.#host.charts.readBackWanted()) {
+      if (s && platformId && this.#poller) this.resetPoll(); // nothing of it is shown: the requests stop
+      return;
+    }
+    if (platformId === this.#polledId) return;
     this.#poller?.abort();
+    const client = s.clientFor(shown!);
     this.#polledId = platformId;
+    this.#polledPrefix = client.streamPrefix;
     const controller = new AbortController();
     this.#poller = controller;
     const charts = this.#host.charts;
     void (async () => {
-      for await (const snap of pollTimeseries(s.client, platformId, { intervalMs: 1000, lastN: 600, signal: controller.signal, onError: () => {} })) {
+      for await (const snap of pollTimeseries(client, platformId, { intervalMs: 1000, lastN: 600, signal: controller.signal, onError: () => {} })) {
         charts.setServer(snap.timeseries);
       }
     })().catch(() => {});
   }
 
+  /** The read-back being polled (for tests): the platform's id and the path prefix it is read from. */
+  get readBack(): { platformId: string; streamPrefix: string | undefined } | undefined {
+    return this.#poller && this.#polledId ? { platformId: this.#polledId, streamPrefix: this.#polledPrefix } : undefined;
+  }
+
   /** A new streamer (new settings): read back through it. */
   resetPoll(): void {
     this.#poller?.abort();
+    this.#poller = undefined;
     this.#polledId = undefined;
+    this.#polledPrefix = undefined;
   }
 }
