@@ -8,6 +8,11 @@ interface Command {
   run: (argv: string[]) => Promise<number>;
   /** Exit once it returns, even if an input (a device, stdin) still holds the event loop. */
   exitWhenDone?: boolean;
+  /**
+   * Its output is what it is for (a table, points): when the reader goes away (`… | head`), it ends,
+   * quietly, with exit 0. The others (whose work is sending or serving) go on without their stdout.
+   */
+  endsWithItsReader?: boolean;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -39,11 +44,13 @@ const COMMANDS: Record<string, Command> = {
     summary: "print a stream's points as they arrive",
     run: async (argv) => (await import("./poll.js")).pollCommand(argv),
     exitWhenDone: true,
+    endsWithItsReader: true,
   },
   instruments: {
     summary: "list the growth instruments (id, name, type) for stream --instrument",
     run: async (argv) => (await import("./instruments.js")).instrumentsCommand(argv),
     exitWhenDone: true,
+    endsWithItsReader: true,
   },
 };
 
@@ -90,8 +97,22 @@ function exitWhenFlushed(code: number): void {
   (timer as { unref?: () => void }).unref?.();
 }
 
+/** A closed pipe on stdout or stderr is not a crash with a stack trace (an unhandled EPIPE was). */
+function survivePipeClosed(endsWithItsReader: boolean): void {
+  for (const out of [process.stdout, process.stderr]) {
+    out.on("error", (error: NodeJS.ErrnoException) => {
+      const closed = error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED" || /broken pipe/i.test(error.message);
+      if (!closed) throw error;
+      if (endsWithItsReader && out === process.stdout) process.exit(0);
+      // otherwise: the run goes on (its data is in the outbox and on the platform, not on stdout)
+    });
+  }
+}
+
 const argv = process.argv.slice(2);
-const exitWhenDone = Object.hasOwn(COMMANDS, argv[0] ?? "") && COMMANDS[argv[0]!]!.exitWhenDone === true;
+const command = Object.hasOwn(COMMANDS, argv[0] ?? "") ? COMMANDS[argv[0]!] : undefined;
+const exitWhenDone = command?.exitWhenDone === true;
+survivePipeClosed(command?.endsWithItsReader === true || command === undefined);
 main(argv).then(
   (code) => {
     if (code !== 0) process.exitCode = code;
