@@ -3,9 +3,10 @@
  * (ticked on a linear channel, unticked on a pressure channel) and a hidden chart, which comes back with
  * "Show". A hidden chart keeps its data. In Chromium.
  */
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { requireChromium, skipBrowser } from "../helpers/browser.js";
+import { ARTIFACTS_DIR, requireChromium, skipBrowser } from "../helpers/browser.js";
 import { spawnServe, type RunningEmulator } from "../helpers/emulator.js";
 import { card, launchChromium, openInstrumentPage, pageHook } from "../browser/page.js";
 
@@ -61,6 +62,8 @@ describe("chart preferences", () => {
       await expect.poll(() => chart(page, "temperature")).toMatchObject({ hidden: false, log: true, checked: true, distr: 3 });
       expect(await chart(page, "pressure")).toMatchObject({ hidden: true, log: false, checked: false });
       expect(await page.locator('figure[data-channel="pressure"]').isVisible()).toBe(false);
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: join(ARTIFACTS_DIR, "page-chart-hidden-after-reload.png") });
 
       // "Show" brings it back, linear as it was left; the list of hidden charts empties.
       await page.getByRole("group", { name: "Hidden charts" }).getByRole("button", { name: "Show pressure" }).click();
