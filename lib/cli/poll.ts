@@ -1,5 +1,5 @@
 /** `atomscale-stream poll <dataId>`: print a stream's points as they arrive, each once. */
-import { AtomscaleClient } from "../api/client.js";
+import { AtomscaleClient, DEFAULT_STREAM_PREFIX, type StreamPrefix } from "../api/client.js";
 import { ApiError } from "../api/errors.js";
 import type { Timeseries } from "../api/types.js";
 import { pollTimeseries } from "../poll.js";
@@ -15,6 +15,7 @@ const OPTIONS = {
   "last-n": { type: "string" },
   once: { type: "boolean" },
   json: { type: "boolean" },
+  "stream-prefix": { type: "string" },
   ...API_OPTIONS,
 } as const;
 
@@ -30,6 +31,8 @@ Options:
                         between two reads are not printed)
   --once                read once, print, and exit
   --json                one JSON object per line instead of the table
+  --stream-prefix P     read from P only: /tool-state or /metrology (default: /tool-state, and
+                        /metrology when the platform does not know the stream under /tool-state)
 ${apiHelp(22)}
 
 Exit codes: 0 done (--once, or stopped with Ctrl+C), 1 error (unknown stream, refused key, …), 2 usage error.`;
@@ -106,7 +109,11 @@ export async function pollCommand(argv: string[]): Promise<number> {
   const lastN = integerOption(COMMAND, "--last-n", values["last-n"], undefined, 1, Number.MAX_SAFE_INTEGER);
   const { apiKey, endpoint } = credentials(COMMAND, values);
 
-  const client = new AtomscaleClient({ apiKey, endpoint, timeoutMs: Math.max(10_000, intervalMs) });
+  const forced = values["stream-prefix"];
+  if (forced !== undefined && forced !== "/tool-state" && forced !== "/metrology") {
+    throw usage(COMMAND, `--stream-prefix must be /tool-state or /metrology, got ${JSON.stringify(forced)}.`);
+  }
+  const clientAt = (streamPrefix: StreamPrefix) => new AtomscaleClient({ apiKey, endpoint, streamPrefix, timeoutMs: Math.max(10_000, intervalMs) });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on("SIGINT", onSignal);
@@ -115,7 +122,9 @@ export async function pollCommand(argv: string[]): Promise<number> {
   let channelWidth = 16;
   let headed = false;
   let failing = false;
-  try {
+  /** Whether any read was answered (then a later 404 is not a question of the prefix). */
+  let answered = false;
+  const follow = async (client: AtomscaleClient): Promise<void> => {
     for await (const snapshot of pollTimeseries(client, dataId, {
       intervalMs,
       ...(lastN !== undefined ? { lastN } : {}),
@@ -132,6 +141,7 @@ export async function pollCommand(argv: string[]): Promise<number> {
             failing = true;
           },
     })) {
+      answered = true;
       if (failing) process.stderr.write("atomscale-stream: poll: reading again.\n");
       failing = false;
       const fresh = points.take(snapshot.timeseries);
@@ -148,11 +158,21 @@ export async function pollCommand(argv: string[]): Promise<number> {
       }
       process.stdout.write(fresh.map((p) => `${tableRow(p, channelWidth)}\n`).join(""));
     }
+  };
+  try {
+    try {
+      await follow(clientAt(forced ?? DEFAULT_STREAM_PREFIX));
+    } catch (error) {
+      // As the streamer does at initialize: a platform that serves streams only under the former
+      // /metrology prefix answers 404 under /tool-state. Asked once, before any answer; never when forced.
+      if (forced !== undefined || answered || !(error instanceof ApiError) || error.status !== 404) throw error;
+      await follow(clientAt("/metrology"));
+    }
   } catch (error) {
     if (error instanceof ApiError) {
       const what =
         error.status === 404
-          ? `no stream ${dataId} on ${endpoint} (HTTP 404). Check the data id, and that --endpoint is the API the stream was sent to.`
+          ? `no stream ${dataId} on ${endpoint} (HTTP 404${forced === undefined ? " under /tool-state and /metrology" : ` under ${forced}`}). Check the data id, and that --endpoint is the API the stream was sent to.`
           : error.classification === "auth"
             ? `the server refused the API key (HTTP ${error.status}). Check the key (--api-key, or ATOMSCALE_API_KEY / AS_API_KEY) and run the command again.`
             : `${describeError(error, endpoint)}.`;
