@@ -10,7 +10,7 @@
  * (stats.ts), options checked and the log (options.ts), initialize (initializer.ts), waiters, progress and
  * event reporting.
  */
-import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
+import { DEFAULT_ENDPOINT, type AtomscaleClient, type StreamPrefix } from "./api/client.js";
 import { checkChannel, checkChunkIndex, checkDataId, checkUnits, InvalidInputError } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
 import type { Outbox, SliceMeta, StreamState } from "./outbox/outbox.js";
@@ -24,7 +24,9 @@ import { checkOptions, leveledLog, type LogLevel } from "./streamer/options.js";
 import { Progress } from "./streamer/progress.js";
 import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
-import type { Clients } from "./streamer/platform-initialize.js";
+import { StreamClients } from "./streamer/clients.js";
+import { TypedEventTarget } from "./streamer/event-target.js";
+import type { TimeseriesStreamerEventMap } from "./streamer/events.js";
 import type {
   FinalizeOptions,
   FinalizeResult,
@@ -34,21 +36,17 @@ import type {
   PushParams,
   RunParams,
   StreamStats,
-  TimeseriesStreamerEventMap,
   TimeseriesStreamerOptions,
 } from "./streamer/types.js";
 import type { UploadStream, UploadStreamOptions } from "./streams/upload-stream.js";
 import { sameEndpoint } from "./upload/endpoint.js";
-import { foreignStreams } from "./streamer/foreign.js";
+import { foreignStreams, reportForeign } from "./streamer/foreign.js";
 import { retryOptions, type RetryOptions } from "./upload/retry.js";
 import { platformId, Uploader } from "./upload/uploader.js";
 
-/** EventTarget's own parameter types, named without the DOM library (the declarations compile under Node-only types too). */
-type Listener = Parameters<EventTarget["addEventListener"]>[1];
-type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
-
 export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
+export type * from "./streamer/events.js";
 
 /**
  * Stream instrument readings to Atomscale.
@@ -58,7 +56,7 @@ export type * from "./streamer/types.js";
  * const dataId = await streamer.initialize({ streamName: "MBE growth - temperature log" });
  * await readings.pipeTo(streamer.writable(dataId));   // or push / pushMulti / run
  */
-export class TimeseriesStreamer extends EventTarget {
+export class TimeseriesStreamer extends TypedEventTarget<TimeseriesStreamerEventMap> {
   /** The client of this streamer's endpoint (its default prefix; each stream uses the prefix it was created on). */
   readonly client: AtomscaleClient;
   readonly outbox: Outbox;
@@ -67,9 +65,8 @@ export class TimeseriesStreamer extends EventTarget {
   readonly ready: Promise<void>;
   readonly #uploader: Uploader;
   readonly #initializer: StreamInitializer;
-  readonly #clients = new Map<StreamPrefix, AtomscaleClient>();
-  readonly #clientOptions: ConstructorParameters<typeof AtomscaleClient>[0];
-  readonly #forcedPrefix: StreamPrefix | undefined;
+  /** One client per path prefix, one API key (streamer/clients.ts). */
+  readonly #clients: StreamClients;
   readonly #retry: Required<RetryOptions>;
   readonly #verify: boolean;
   readonly #adopt: boolean;
@@ -86,13 +83,10 @@ export class TimeseriesStreamer extends EventTarget {
     super();
     const { pointsPerChunk: ppc, concurrency, verbosity, timeoutMs, initializeTimeoutMs, inDoubtMs } = checkOptions(options);
     this.pointsPerChunk = ppc;
-    this.#forcedPrefix = options.streamPrefix;
-    this.#clientOptions = {
-      apiKey: options.apiKey,
-      endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
-      timeoutMs,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    };
+    this.#clients = new StreamClients(
+      { apiKey: options.apiKey, endpoint: options.endpoint ?? DEFAULT_ENDPOINT, timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) },
+      options.streamPrefix,
+    );
     this.client = this.#clientOf(options.streamPrefix ?? "/tool-state");
     this.#retry = retryOptions(options.retry);
     this.#verify = options.verify ?? true;
@@ -123,6 +117,7 @@ export class TimeseriesStreamer extends EventTarget {
         emit: (type, detail) => this.#emit(type, detail),
         settled: () => this.#settled(),
         acked: (dataId, slices) => this.#acked(dataId, slices),
+        stream: (dataId) => this.outbox.getStream(dataId),
       }),
     });
     this.#initializer = new StreamInitializer({
@@ -130,7 +125,7 @@ export class TimeseriesStreamer extends EventTarget {
       pointsPerChunk: ppc,
       retry: this.#retry,
       timeoutMs: initializeTimeoutMs,
-      prefixes: () => this.#prefixes(),
+      prefixes: () => this.#clients,
       clientOf: (prefix) => this.#clientOf(prefix),
       newState: (dataId, pointsPerChunk) => this.#writes.newState(dataId, pointsPerChunk),
       writeState: (dataId, changes) => this.#writes.writeState(dataId, changes),
@@ -170,7 +165,7 @@ export class TimeseriesStreamer extends EventTarget {
         if (pending > 0 || closing > 0 || queued > 0) {
           this.#log("info", `recovering ${pending} pending slice(s), ${queued} stream(s) to initialize and ${closing} to finalize`);
         }
-        this.#reportForeign();
+        reportForeign(this.#foreign(), this.client.endpoint, (level, message) => this.#log(level, message), (type, detail) => this.#emit(type, detail));
         this.#uploader.kick();
       },
       (error: unknown) => {
@@ -272,6 +267,7 @@ export class TimeseriesStreamer extends EventTarget {
         pointsPerChunk: this.pointsPerChunk,
         writables: this.#writables,
         accept: (id, slices, next, open) => this.#writes.accept(id, slices, next, open),
+        reported: (error) => this.#writes.reported(error),
         finalize: (id, finalizeOptions) => this.finalize(id, finalizeOptions),
         drained: (id) => this.#drained(id),
         until: (ready, signal, timeoutMs) => this.#until(ready, signal, timeoutMs),
@@ -308,8 +304,7 @@ export class TimeseriesStreamer extends EventTarget {
 
   /** Replace the API key (after a 401/403): uploads resume with it. */
   setApiKey(apiKey: string): void {
-    for (const client of this.#clients.values()) client.setApiKey(apiKey);
-    this.#clientOptions.apiKey = apiKey;
+    this.#clients.setApiKey(apiKey);
     this.#log("info", "API key replaced; resuming uploads");
     this.#uploader.resume();
   }
@@ -329,26 +324,10 @@ export class TimeseriesStreamer extends EventTarget {
     await this.outbox.close();
   }
 
-  override addEventListener<K extends keyof TimeseriesStreamerEventMap>(
-    type: K,
-    listener: ((event: CustomEvent<TimeseriesStreamerEventMap[K]>) => void) | { handleEvent(event: CustomEvent<TimeseriesStreamerEventMap[K]>): void } | null,
-    options?: ListenerOptions,
-  ): void;
-  override addEventListener(type: string, listener: Listener, options?: ListenerOptions): void;
-  override addEventListener(type: string, listener: Listener, options?: ListenerOptions): void {
-    super.addEventListener(type, listener, options);
-  }
-
   // ---- internals ----
 
   #clientOf(prefix: StreamPrefix): AtomscaleClient {
-    let client = this.#clients.get(prefix);
-    if (!client) this.#clients.set(prefix, (client = new AtomscaleClient({ ...this.#clientOptions, streamPrefix: prefix })));
-    return client;
-  }
-
-  #prefixes(): Clients {
-    return { of: (prefix) => this.#clientOf(prefix), forced: this.#forcedPrefix };
+    return this.#clients.of(prefix);
   }
 
   /** A stream of this streamer's endpoint (compared as URLs), or any stream when adopting. */
@@ -358,17 +337,6 @@ export class TimeseriesStreamer extends EventTarget {
 
   #foreign(): { streams: ForeignStream[]; slices: number } {
     return foreignStreams(this.outbox, (state) => this.#ours(state), this.client.endpoint);
-  }
-
-  #reportForeign(): void {
-    const foreign = this.#foreign();
-    if (foreign.streams.length === 0) return;
-    this.#log(
-      "error",
-      `the outbox holds ${foreign.slices} pending slice(s) of ${foreign.streams.length} stream(s) for another endpoint, left alone: ` +
-        `${foreign.streams.map((f) => `${f.dataId} (${f.reason})`).join("; ")}. Pass adoptPending: true to send them to ${this.client.endpoint}.`,
-    );
-    this.#emit("foreign", foreign);
   }
 
   #acked(dataId: string, slices: SliceMeta[]): void {

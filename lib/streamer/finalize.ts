@@ -10,7 +10,8 @@ import type { UploadStream } from "../streams/upload-stream.js";
 import { platformId, type Uploader } from "../upload/uploader.js";
 import { FinalizeRefusedError, UnsentDataError } from "./errors.js";
 import type { StreamInitializer } from "./initializer.js";
-import type { FinalizeOptions, FinalizeResult, TimeseriesStreamerEventMap, UnverifiedSlice } from "./types.js";
+import type { Emit } from "./events.js";
+import type { FinalizeOptions, FinalizeResult, UnverifiedSlice } from "./types.js";
 
 export interface StreamFinalizerOptions {
   outbox: Outbox;
@@ -24,7 +25,7 @@ export interface StreamFinalizerOptions {
   /** Wait until `ready()` holds; false on timeout. */
   until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean>;
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  emit: Emit;
 }
 
 /** The streamer's finalize: waiting for the uploader's, deferring it, or forcing it. */

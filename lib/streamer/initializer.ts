@@ -10,7 +10,8 @@ import { checkStreamName, checkTags, InvalidInputError } from "../input.js";
 import type { Outbox, QueuedInitialize, QuarantineInfo, StreamState } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "../upload/retry.js";
 import { createStream, linkStream, localStreamId, type Clients, type Created } from "./platform-initialize.js";
-import type { InitializeOptions, TimeseriesStreamerEventMap } from "./types.js";
+import { asError, type Emit } from "./events.js";
+import type { InitializeOptions } from "./types.js";
 
 /** What the initializer needs from its streamer. */
 export interface InitializerContext {
@@ -27,7 +28,7 @@ export interface InitializerContext {
   adopt(dataId: string, travelling: Promise<unknown>): void;
   kick(): void;
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  emit: Emit;
 }
 
 export class StreamInitializer {
@@ -93,8 +94,7 @@ export class StreamInitializer {
     try {
       await linkStream(c.clientOf(prefix), dataId, init);
     } catch (cause) {
-      const what = init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
-      throw new SampleLinkError(dataId, what, { cause });
+      throw new SampleLinkError(dataId, linkWhat(init), { cause });
     }
     return dataId;
   }
@@ -129,7 +129,7 @@ export class StreamInitializer {
       const info = refusal(error);
       await c.writeState(dataId, { initializeError: info });
       c.log("error", `the platform refused the queued initialize of ${dataId}: ${info.message} Its slices stay in the outbox.`);
-      c.emit("error", { error, dataId, classification: "permanent" });
+      c.emit("error", { kind: "initialize", error: asError(error), dataId, classification: "permanent" });
       return;
     }
     try {
@@ -137,8 +137,9 @@ export class StreamInitializer {
     } catch (error) {
       if (error instanceof ApiError && error.classification !== "permanent") throw error;
       // The data is not held back by a link the platform refuses: reported, then the stream goes on.
-      c.log("error", `stream ${dataId}: linking the sample or attaching tags failed: ${(error as Error).message}`);
-      c.emit("error", { error, dataId, classification: "permanent" });
+      const linkError = new SampleLinkError(dataId, linkWhat(init), { cause: error });
+      c.log("error", linkError.message);
+      c.emit("error", { kind: "sample-link", error: linkError, dataId, classification: "permanent" });
     }
     await c.writeState(dataId, { pendingInitialize: undefined });
   }
@@ -168,3 +169,7 @@ function settleBy<T>(promise: Promise<T>, deadline: number): Promise<{ value: T 
   });
 }
 
+/** What linking a stream does, in words (for SampleLinkError). */
+function linkWhat(init: QueuedInitialize): string {
+  return init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
+}

@@ -9,26 +9,30 @@ import { UploadStream, type UploadStreamOptions } from "../streams/upload-stream
 import type { Slice } from "../types.js";
 import { StreamClosedError, UnsentDataError } from "./errors.js";
 import { unsentOf } from "./finalize.js";
-import type { FinalizeOptions, FinalizeResult, TimeseriesStreamerEventMap } from "./types.js";
+import { asError, type Emit } from "./events.js";
+import type { FinalizeOptions, FinalizeResult } from "./types.js";
 
 /** What a writable needs of its streamer. */
 export interface WritableHost {
   readonly outbox: Outbox;
   readonly ready: Promise<void>;
   readonly pointsPerChunk: number;
-  /** The writable open on each stream (one at a time). */
+  /** The writable last opened on each stream; one that is `sealed` takes no more readings and counts as closed. */
   readonly writables: Map<string, UploadStream>;
   accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>, open?: Slice[]): Promise<void>;
   finalize(dataId: string, options: FinalizeOptions): Promise<FinalizeResult>;
   /** Nothing of the stream pending or in flight. */
   drained(dataId: string): boolean;
   until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean>;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  /** True when accept() has reported this rejection already (an outbox refusal). */
+  reported(error: unknown): boolean;
+  emit: Emit;
 }
 
 /** `TimeseriesStreamer.writable` (see there). */
 export function openWritable(host: WritableHost, dataId: string, options: UploadStreamOptions): UploadStream {
   checkDataId(dataId);
+  for (const [id, w] of host.writables) if (w.sealed) host.writables.delete(id);
   if (host.writables.has(dataId)) {
     throw new InvalidInputError("dataId", dataId, "already has an open writable(); close or abort it before opening another");
   }
@@ -44,7 +48,9 @@ export function openWritable(host: WritableHost, dataId: string, options: Upload
         await host.outbox.waitForSpace();
       },
       accept: (slices, next, open) => host.accept(dataId, slices, next, open),
-      report: (error) => host.emit("error", { error, dataId, classification: "storage" }),
+      report: (error) => {
+        if (!host.reported(error)) host.emit("error", { kind: "partial-put", error: asError(error), dataId, classification: "storage" });
+      },
       finalize: async (timeoutMs) => {
         const result = await host.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
         if (host.outbox.durable) return;
@@ -59,9 +65,6 @@ export function openWritable(host: WritableHost, dataId: string, options: Upload
         if (!drained && unsent.length > 0) {
           throw new UnsentDataError(dataId, unsent.map((s) => ({ dataId, channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, reason: "pending" as const })));
         }
-      },
-      detach: () => {
-        if (host.writables.get(dataId) === writable) host.writables.delete(dataId);
       },
     },
     options,
