@@ -1,6 +1,7 @@
 /**
  * The `error` event's `kind` names where a failure came from (issue 11): a request of slices, a queued
- * initialize, a sample link, a finalize, the outbox's refusal or its drops, a writable's timer put. Each
+ * initialize, a sample link, a finalize, the outbox's failed read, refusal or drops, a writable's timer put
+ * (the outbox's refusal: event-types.test.ts). Each
  * test makes one of them happen for real (the emulator process behind a fault proxy), checks the kind and
  * that kind's fields, and ends by reading the server back point by point.
  */
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FinalizeRefusedError, MemoryOutbox, SampleLinkError, TimeseriesStreamer, type StreamerErrorDetail } from "../../lib/index.js";
 import { FileOutbox } from "../../lib/outbox/file.js";
+import { nodeFileSystem, type FileSystem } from "../../lib/outbox/file-records.js";
 import { BACKENDS, emulatorOn, type RunningEmulator } from "../helpers/emulator.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { expectExact, T0, type Points } from "./exact.js";
@@ -150,6 +152,50 @@ describe.each(BACKENDS)("error kinds (%s)", (backend) => {
     } finally {
       proxy.setOutage(false);
       await s.close();
+    }
+  }, 120_000);
+
+  it("outbox-read: slices the FileOutbox cannot read just now (EMFILE) are reported by key as transient, then sent", async () => {
+    proxy.setPolicy(undefined);
+    const dir = await mkdtemp(join(tmpdir(), "error-kinds-"));
+    let failing = false;
+    let failures = 0;
+    const fileSystem: FileSystem = {
+      ...nodeFileSystem,
+      readFile: (async (path: string, options: unknown) => {
+        if (failing && String(path).includes("slices") && failures < 3) {
+          failures++;
+          throw Object.assign(new Error(`EMFILE: too many open files, open '${path}'`), { code: "EMFILE" });
+        }
+        return nodeFileSystem.readFile(path, options as BufferEncoding);
+      }) as FileSystem["readFile"],
+    };
+    const s = streamer({ outbox: new FileOutbox({ dir, fileSystem }) });
+    const errors: StreamerErrorDetail[] = [];
+    s.addEventListener("error", (e) => errors.push(e.detail));
+    try {
+      const dataId = await s.initialize({ streamName: "kinds: outbox read" });
+      proxy.setOutage(true);
+      const r = points(30);
+      for (let c = 0; c < 3; c++) await s.push(dataId, { chunkIndex: c, channelName: "r", timestamps: ts(r.slice(c * 10, c * 10 + 10)), values: vs(r.slice(c * 10, c * 10 + 10)) });
+      failing = true;
+      proxy.setOutage(false);
+      s.retryNow();
+      await s.flush(dataId);
+      expect(failures).toBe(3);
+      const reads = errors.filter((e) => e.kind === "outbox-read");
+      expect(reads.length).toBeGreaterThan(0);
+      for (const e of reads) {
+        expect(e).toMatchObject({ dataId, classification: "transient", error: expect.objectContaining({ code: "outbox_read_failed", transient: true }) });
+        if (e.kind === "outbox-read") for (const k of e.slices) expect(k).toEqual({ channel: "r", chunkIndex: expect.any(Number) });
+      }
+      // A local read failure is not a failed request.
+      expect(errors.filter((e) => e.kind === "request" && e.error === reads[0]!.error)).toEqual([]);
+      await expectExact(emu, dataId, new Map([["r", r]]));
+    } finally {
+      proxy.setOutage(false);
+      await s.close();
+      await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
 
