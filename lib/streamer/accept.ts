@@ -8,10 +8,10 @@ import type { AtomscaleClient } from "../api/client.js";
 import type { NewSlice, Outbox, StreamState } from "../outbox/outbox.js";
 import { channelRecord, ownEntry, type Slice } from "../types.js";
 import { Ledger } from "../upload/ledger.js";
-import { StreamClosedError } from "./errors.js";
+import { asError, StreamClosedError } from "./errors.js";
 import { toRecover, type StateWithOpenChunks } from "./open-chunks.js";
 import type { Progress } from "./progress.js";
-import { asError, type Emit } from "./events.js";
+import type { Emit } from "./events.js";
 
 /** The fields of a stream's state that say who it is on the platform. */
 const IDENTITY = ["platformDataId", "streamPrefix", "pendingInitialize", "initializeError"] as const;

@@ -144,8 +144,3 @@ export interface TimeseriesStreamerEventMap {
 
 /** How the streamer's parts dispatch an event. */
 export type Emit = <K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]) => void;
-
-/** An Error for the `error` field of an event (what was thrown may be anything). */
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}

@@ -1,8 +1,13 @@
 /** Streams an outbox holds for another endpoint: left alone unless adopted, and reported (never silently ignored). */
 import type { Outbox, StreamState } from "../outbox/outbox.js";
-import { describeMismatch } from "../upload/endpoint.js";
+import { describeMismatch, sameEndpoint } from "../upload/endpoint.js";
 import type { Emit } from "./events.js";
 import type { ForeignStream } from "./types.js";
+
+/** Which streams are a streamer's: those of its endpoint (compared as URLs), or every one when adopting (`adoptPending`). */
+export function ownedBy(endpoint: string, adopt: boolean): (state: StreamState | undefined) => boolean {
+  return (state) => adopt || state === undefined || sameEndpoint(state.endpoint, endpoint);
+}
 
 export function foreignStreams(outbox: Outbox, ours: (state: StreamState) => boolean, endpoint: string): { streams: ForeignStream[]; slices: number } {
   const streams: ForeignStream[] = [];

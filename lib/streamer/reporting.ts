@@ -1,12 +1,14 @@
 /**
  * What the streamer tells its user about the uploader's and the outbox's work: log lines (by
- * verbosity) and typed events. Nothing here decides anything.
+ * verbosity) and typed events (events.ts) — acks as progress, failures as errors by kind. Nothing here
+ * decides anything.
  */
 import { OutboxReadError } from "../outbox/errors.js";
 import type { Outbox, DropRecord, SliceMeta, StreamState } from "../outbox/outbox.js";
 import type { UploaderEvents } from "../upload/uploader.js";
 import { FinalizeRefusedError } from "./errors.js";
 import type { Emit, StreamerErrorDetail } from "./events.js";
+import type { Progress } from "./progress.js";
 
 export interface Reporter {
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
@@ -15,13 +17,24 @@ export interface Reporter {
   settled(): void;
 }
 
-export function uploaderReports(r: Reporter & { acked: UploaderEvents["acked"]; stream(dataId: string): StreamState | undefined }): UploaderEvents {
+/** What the uploader's reports read: the progress counters and the outbox (its stream states, pending counts). */
+export interface UploaderReportSources {
+  progress: Progress;
+  outbox: Outbox;
+}
+
+export function uploaderReports(r: Reporter & UploaderReportSources): UploaderEvents {
   return {
-    acked: r.acked,
+    acked: (dataId, slices) => {
+      r.progress.acked(dataId, slices);
+      r.log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
+      const { ackedPoints, acceptedPoints } = r.progress.of(dataId);
+      r.emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: r.outbox.pendingCount(dataId) });
+    },
     failed: (error, info) => {
       const level = info.classification === "transient" ? "debug" : "error";
       r.log(level, `${error.message}${info.retryInMs !== undefined ? ` Retrying in ${info.retryInMs} ms.` : ""}`);
-      r.emit("error", uploaderError(error, info, r.stream(info.dataId ?? "")));
+      r.emit("error", uploaderError(error, info, r.outbox.getStream(info.dataId ?? "")));
     },
     quarantined: (dataId, slices) => {
       r.log("error", `quarantined ${slices.length} slice(s) of ${dataId}: ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(", ")}`);

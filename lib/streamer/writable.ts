@@ -6,10 +6,11 @@
 import { checkDataId, InvalidInputError } from "../input.js";
 import type { Outbox } from "../outbox/outbox.js";
 import { UploadStream, type UploadStreamOptions } from "../streams/upload-stream.js";
-import type { Slice } from "../types.js";
-import { StreamClosedError, UnsentDataError } from "./errors.js";
+import type { StreamWrites } from "./accept.js";
+import type { Waiters } from "./waiters.js";
+import { asError, StreamClosedError, UnsentDataError } from "./errors.js";
 import { unsentOf } from "./finalize.js";
-import { asError, type Emit } from "./events.js";
+import type { Emit } from "./events.js";
 import type { FinalizeOptions, FinalizeResult } from "./types.js";
 
 /** What a writable needs of its streamer. */
@@ -19,13 +20,12 @@ export interface WritableHost {
   readonly pointsPerChunk: number;
   /** The writable last opened on each stream; one that is `sealed` takes no more readings and counts as closed. */
   readonly writables: Map<string, UploadStream>;
-  accept(dataId: string, slices: Slice[], nextChunkIndex?: Record<string, number>, open?: Slice[]): Promise<void>;
+  /** Accepting slices (and the open chunks) into the outbox; whether a refusal was reported already. */
+  readonly writes: Pick<StreamWrites, "accept" | "reported">;
   finalize(dataId: string, options: FinalizeOptions): Promise<FinalizeResult>;
   /** Nothing of the stream pending or in flight. */
   drained(dataId: string): boolean;
-  until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean>;
-  /** True when accept() has reported this rejection already (an outbox refusal). */
-  reported(error: unknown): boolean;
+  readonly waiters: Pick<Waiters, "until">;
   emit: Emit;
 }
 
@@ -47,9 +47,9 @@ export function openWritable(host: WritableHost, dataId: string, options: Upload
         await host.ready;
         await host.outbox.waitForSpace();
       },
-      accept: (slices, next, open) => host.accept(dataId, slices, next, open),
+      accept: (slices, next, open) => host.writes.accept(dataId, slices, next, open),
       report: (error) => {
-        if (!host.reported(error)) host.emit("error", { kind: "partial-put", error: asError(error), dataId, classification: "storage" });
+        if (!host.writes.reported(error)) host.emit("error", { kind: "partial-put", error: asError(error), dataId, classification: "storage" });
       },
       finalize: async (timeoutMs) => {
         const result = await host.finalize(dataId, timeoutMs === undefined ? {} : { timeoutMs });
@@ -60,7 +60,7 @@ export function openWritable(host: WritableHost, dataId: string, options: Upload
       drain: async (timeoutMs) => {
         if (host.outbox.durable) return;
         await host.ready;
-        const drained = await host.until(() => host.drained(dataId), undefined, timeoutMs ?? 30_000);
+        const drained = await host.waiters.until(() => host.drained(dataId), undefined, timeoutMs ?? 30_000);
         const unsent = host.outbox.slices(dataId).filter((s) => !s.quarantined);
         if (!drained && unsent.length > 0) {
           throw new UnsentDataError(dataId, unsent.map((s) => ({ dataId, channel: s.channel, chunkIndex: s.chunkIndex, points: s.points, reason: "pending" as const })));

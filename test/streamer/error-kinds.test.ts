@@ -42,18 +42,23 @@ describe.each(BACKENDS)("error kinds (%s)", (backend) => {
   });
 
   const streamer = (extra: Partial<ConstructorParameters<typeof TimeseriesStreamer>[0]> = {}) =>
-    new TimeseriesStreamer({ apiKey: emu.apiKey, endpoint: proxy.url, pointsPerChunk: 10, timeoutMs: 2000, initializeTimeoutMs: 500, retry: { baseDelayMs: 20, maxDelayMs: 200 }, logger: () => {}, ...extra });
+    new TimeseriesStreamer({ apiKey: emu.apiKey, endpoint: proxy.url, pointsPerChunk: 10, timeoutMs: 5000, initializeTimeoutMs: 30_000, retry: { baseDelayMs: 20, maxDelayMs: 200 }, logger: () => {}, ...extra });
 
   it("request (transient, with its slices) while the server is down; initialize (transient) and sample-link for a stream started offline", async () => {
     proxy.setPolicy(undefined);
     proxy.setOutage(true);
     const s = streamer();
+    // A second streamer that gives up on the platform quickly: its initialize is queued (a loaded machine
+    // cannot make the first one's online initialize look like an outage).
+    const quick = streamer({ initializeTimeoutMs: 300 });
     const errors: StreamerErrorDetail[] = [];
     s.addEventListener("error", (e) => errors.push(e.detail));
+    quick.addEventListener("error", (e) => errors.push(e.detail));
     try {
       // A stream created online, then the server goes away: its requests fail as "request".
       proxy.setOutage(false);
       const online = await s.initialize({ streamName: "kinds: online" });
+      expect(online).not.toMatch(/^local-/);
       proxy.setOutage(true);
       const a = points(20);
       await s.pushMulti(online, { chunkIndex: 0, channels: { a: { timestamps: ts(a.slice(0, 10)), values: vs(a.slice(0, 10)) } } });
@@ -68,18 +73,19 @@ describe.each(BACKENDS)("error kinds (%s)", (backend) => {
       // A stream started offline whose sample is a UUID the platform does not know: the initialize fails
       // while the server is down ("initialize"), then goes through, and its link is refused ("sample-link").
       const unknownSample = "00000000-0000-4000-8000-00000000abcd";
-      const offline = await s.initialize({ streamName: "kinds: offline", physicalSample: unknownSample });
+      const offline = await quick.initialize({ streamName: "kinds: offline", physicalSample: unknownSample });
       expect(offline).toMatch(/^local-/);
       const b = points(7, 0, 500);
-      await s.push(offline, { chunkIndex: 0, channelName: "b", timestamps: ts(b), values: vs(b) });
+      await quick.push(offline, { chunkIndex: 0, channelName: "b", timestamps: ts(b), values: vs(b) });
       await until(() => errors.some((e) => e.kind === "initialize" && e.dataId === offline), "a failed queued initialize");
       expect(errors.find((e) => e.kind === "initialize")).toMatchObject({ dataId: offline, classification: "transient" });
       expect(errors.some((e) => e.kind === "sample-link")).toBe(false);
 
       proxy.setOutage(false);
       s.retryNow();
+      quick.retryNow();
       await s.flush(online);
-      await s.flush(offline);
+      await quick.flush(offline);
       const link = errors.find((e) => e.kind === "sample-link");
       expect(link).toMatchObject({ kind: "sample-link", dataId: offline, classification: "permanent" });
       expect(link?.error).toBeInstanceOf(SampleLinkError);
@@ -87,13 +93,14 @@ describe.each(BACKENDS)("error kinds (%s)", (backend) => {
       // Nothing else: every failure above has its own kind, none is reported as another.
       expect(new Set(errors.map((e) => e.kind))).toEqual(new Set(["request", "initialize", "sample-link"]));
 
-      const platformId = s.platformDataId(offline)!;
+      const platformId = quick.platformDataId(offline)!;
       expect(platformId).toBeDefined();
       await expectExact(emu, online, new Map([["a", a]]));
       await expectExact(emu, platformId, new Map([["b", b]]));
     } finally {
       proxy.setOutage(false);
       await s.close();
+      await quick.close();
     }
   }, 120_000);
 
@@ -208,8 +215,9 @@ describe.each(BACKENDS)("error kinds (%s)", (backend) => {
       first.addEventListener("error", (e) => errors.push(e.detail));
       const dataId = await first.initialize({ streamName: "kinds: partial put" });
       const w = points(4);
-      const writer = first.writable(dataId, { maxLatencyMs: 300 }).getWriter();
-      for (const [t, value] of w) await writer.write({ channel: "w", t, value }); // durable: the open chunk is in the stream state
+      // (A latency long enough that the write and the close below finish first, however loaded the machine.)
+      const writer = first.writable(dataId, { maxLatencyMs: 4000 }).getWriter();
+      await writer.write(w.map(([t, value]) => ({ channel: "w", t, value }))); // durable: the open chunk is in the stream state
       await first.close(); // before the latency timer fires: its partial put finds the streamer closed
       await until(() => errors.some((e) => e.kind === "partial-put"), "the timer's failed put");
       expect(errors.find((e) => e.kind === "partial-put")).toMatchObject({ kind: "partial-put", dataId, classification: "storage", error: expect.any(Error) });
