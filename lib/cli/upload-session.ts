@@ -61,6 +61,8 @@ export class UploadSession {
   readonly endpoint: string;
   #platform: PlatformState = "online";
   #lastCause = "";
+  /** The outbox failed to read pending slices and no ack has come since (said once, not at every retry). */
+  #outboxReadFailing = false;
   /** The uploader's state, from the streamer's "state" events. */
   #connection = "idle";
   readonly #log: (message: string) => void;
@@ -203,7 +205,8 @@ export class UploadSession {
       const detail = event.detail;
       if (detail.kind === "outbox-read") {
         // This machine's storage, not the platform: the slices stay pending and are read again.
-        this.#log(`error: ${describeError(detail.error, this.endpoint)}.`);
+        if (!this.#outboxReadFailing) this.#log(`error: ${describeError(detail.error, this.endpoint)}.`);
+        this.#outboxReadFailing = true;
       } else if (detail.classification === "auth") {
         if (this.#platform !== "key refused") {
           this.#log(`the server refused the API key (${describeError(detail.error, this.endpoint)}): uploads are paused; the data waits in the outbox.`);
@@ -215,8 +218,9 @@ export class UploadSession {
           this.#log(`platform unreachable (${describeError(detail.error, this.endpoint)}): recording and retrying; the data waits in the outbox.`);
         }
         this.#platform = "platform unreachable";
-      } else if (detail.kind !== "request") {
-        // A refused request of slices is told slice by slice by the "quarantine" event.
+      } else if (detail.kind !== "request" && detail.kind !== "finalize") {
+        // A refused request of slices is told slice by slice by the "quarantine" event; a refused finalize
+        // in the outcome line of its stream (finalize() rejects with it).
         this.#log(`error: ${describeError(detail.error, this.endpoint)}.`);
       }
     });
@@ -224,6 +228,7 @@ export class UploadSession {
       this.#connection = event.detail.connection;
     });
     streamer.addEventListener("progress", () => {
+      this.#outboxReadFailing = false;
       if (this.#platform === "platform unreachable") this.#log("the platform is reachable again: sending what waited.");
       if (this.#platform !== "key refused") this.#platform = "online";
     });
