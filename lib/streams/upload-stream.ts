@@ -52,7 +52,7 @@ class UploadSink implements UnderlyingSink<Reading | Reading[]> {
     this.#options = options;
     // The latency timer's partial slices go to the outbox like a write's, with the open chunks.
     this.#chunks = new ChunkTransformer(
-      { pointsPerChunk: target.pointsPerChunk, startChunkIndex: target.startChunkIndex, ...(options.maxLatencyMs !== undefined ? { maxLatencyMs: options.maxLatencyMs } : {}) },
+      { pointsPerChunk: target.pointsPerChunk, startChunkIndex: target.startChunkIndex, maxLatencyMs: options.maxLatencyMs },
       (partials) => this.#put(partials),
     );
   }
