@@ -46,6 +46,8 @@ class UploadSink implements UnderlyingSink<Reading | Reading[]> {
   readonly #target: UploadTarget;
   readonly #options: UploadStreamOptions;
   readonly #chunks: ChunkTransformer;
+  /** The sealing put, once seal() was called. */
+  #sealing: Promise<void> | undefined;
 
   constructor(target: UploadTarget, options: UploadStreamOptions) {
     this.#target = target;
@@ -88,9 +90,16 @@ class UploadSink implements UnderlyingSink<Reading | Reading[]> {
     await this.seal();
   }
 
-  /** Close the open chunks as they are (short slices) into the outbox; no readings after this. Idempotent. */
-  async seal(): Promise<void> {
-    if (this.sealed) return;
+  /**
+   * Close the open chunks as they are (short slices) into the outbox; no readings after this. Every call
+   * gets the one sealing put: a finalize that seals a writable its close is already sealing waits for it.
+   */
+  seal(): Promise<void> {
+    this.#sealing ??= this.#seal();
+    return this.#sealing;
+  }
+
+  async #seal(): Promise<void> {
     const rest = this.#chunks.seal();
     if (rest.length > 0) await this.#target.accept(rest, this.#chunks.nextChunkIndex(), []);
   }

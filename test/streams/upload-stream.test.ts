@@ -137,6 +137,27 @@ describe("UploadStream", () => {
     expect(puts).toHaveLength(count);
   });
 
+  it("seal() called again while its put is under way (a close and a finalize) waits for that put", async () => {
+    const { target, puts } = recordingTarget();
+    const stream = new UploadStream(target, { maxLatencyMs: 0 });
+    const writer = stream.getWriter();
+    const write = writer.write({ channel: "a", t: T0, value: 1 });
+    await until(() => puts.length === 1, "the write's put");
+    puts[0]!.done();
+    await write;
+    let firstDone = false;
+    let secondDone = false;
+    const first = stream.seal().then(() => (firstDone = true));
+    const second = stream.seal().then(() => (secondDone = true));
+    await until(() => puts.length === 2, "the sealing put");
+    expect(puts).toHaveLength(2); // one put for both calls
+    await new Promise((r) => setTimeout(r, 20));
+    expect([firstDone, secondDone]).toEqual([false, false]);
+    puts[1]!.done();
+    await Promise.all([first, second]);
+    expect([firstDone, secondDone]).toEqual([true, true]);
+  });
+
   it("a bad reading seals what came before into the target, then rejects naming the field", async () => {
     const { target, puts } = recordingTarget({ auto: true });
     const stream = new UploadStream(target, { maxLatencyMs: 0 });
