@@ -9,6 +9,15 @@
 export { TimeseriesStreamer, FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer.js";
 export type {
   TimeseriesStreamerEventMap,
+  StreamerErrorDetail,
+  RequestErrorDetail,
+  InitializeErrorDetail,
+  SampleLinkErrorDetail,
+  FinalizeErrorDetail,
+  OutboxReadErrorDetail,
+  OutboxRefusedErrorDetail,
+  OutboxDroppedErrorDetail,
+  PartialPutErrorDetail,
   ForeignStream,
   UnverifiedSlice,
   ChannelPointsInput,

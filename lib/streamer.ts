@@ -5,26 +5,30 @@
  * refuses, and verifies then finalizes streams once their slices are acked. A stream can start while
  * the platform is unreachable: its initialize waits in the outbox with its readings.
  *
- * This file holds the API and wires the parts in streamer/: accepting and state writes (accept.ts),
- * finalize (finalize.ts), readings checked into slices (readings.ts), writable() (writable.ts), stats
- * (stats.ts), options checked and the log (options.ts), initialize (initializer.ts), waiters, progress and
- * event reporting.
+ * This file holds the API and wires the parts in streamer/: initialize (initializer.ts), accepting and
+ * state writes (accept.ts), readings checked into slices (readings.ts), writable() (writable.ts),
+ * finalize (finalize.ts), recovery at start (recovery.ts), stats (stats.ts), progress counters, waiters,
+ * clients per path prefix (clients.ts), options and the log (options.ts); its events are typed in
+ * events.ts (on event-target.ts) and told by reporting.ts.
  */
-import { AtomscaleClient, DEFAULT_ENDPOINT, type StreamPrefix } from "./api/client.js";
-import { checkChannel, checkChunkIndex, checkDataId, checkUnits, InvalidInputError } from "./input.js";
+import { DEFAULT_ENDPOINT, type AtomscaleClient } from "./api/client.js";
+import { checkDataId } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
-import type { Outbox, SliceMeta, StreamState } from "./outbox/outbox.js";
+import type { Outbox, StreamState } from "./outbox/outbox.js";
 import { StreamInitializer } from "./streamer/initializer.js";
 import { StreamWrites } from "./streamer/accept.js";
 import { StreamFinalizer } from "./streamer/finalize.js";
-import { iterate, pushMultiSlices, pushSlice } from "./streamer/readings.js";
+import { pushMultiSlices, pushSlice, runChunks } from "./streamer/readings.js";
 import { openWritable } from "./streamer/writable.js";
 import { streamStats } from "./streamer/stats.js";
 import { checkOptions, leveledLog, type LogLevel } from "./streamer/options.js";
 import { Progress } from "./streamer/progress.js";
 import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
-import type { Clients } from "./streamer/platform-initialize.js";
+import { recover } from "./streamer/recovery.js";
+import { StreamClients } from "./streamer/clients.js";
+import { TypedEventTarget } from "./streamer/event-target.js";
+import type { Emit, TimeseriesStreamerEventMap } from "./streamer/events.js";
 import type {
   FinalizeOptions,
   FinalizeResult,
@@ -34,21 +38,16 @@ import type {
   PushParams,
   RunParams,
   StreamStats,
-  TimeseriesStreamerEventMap,
   TimeseriesStreamerOptions,
 } from "./streamer/types.js";
 import type { UploadStream, UploadStreamOptions } from "./streams/upload-stream.js";
-import { sameEndpoint } from "./upload/endpoint.js";
-import { foreignStreams } from "./streamer/foreign.js";
-import { retryOptions, type RetryOptions } from "./upload/retry.js";
+import { foreignStreams, ownedBy, reportForeign } from "./streamer/foreign.js";
+import { retryOptions } from "./upload/retry.js";
 import { platformId, Uploader } from "./upload/uploader.js";
-
-/** EventTarget's own parameter types, named without the DOM library (the declarations compile under Node-only types too). */
-type Listener = Parameters<EventTarget["addEventListener"]>[1];
-type ListenerOptions = Parameters<EventTarget["addEventListener"]>[2];
 
 export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
+export type * from "./streamer/events.js";
 
 /**
  * Stream instrument readings to Atomscale.
@@ -58,7 +57,7 @@ export type * from "./streamer/types.js";
  * const dataId = await streamer.initialize({ streamName: "MBE growth - temperature log" });
  * await readings.pipeTo(streamer.writable(dataId));   // or push / pushMulti / run
  */
-export class TimeseriesStreamer extends EventTarget {
+export class TimeseriesStreamer extends TypedEventTarget<TimeseriesStreamerEventMap> {
   /** The client of this streamer's endpoint (its default prefix; each stream uses the prefix it was created on). */
   readonly client: AtomscaleClient;
   readonly outbox: Outbox;
@@ -67,12 +66,11 @@ export class TimeseriesStreamer extends EventTarget {
   readonly ready: Promise<void>;
   readonly #uploader: Uploader;
   readonly #initializer: StreamInitializer;
-  readonly #clients = new Map<StreamPrefix, AtomscaleClient>();
-  readonly #clientOptions: ConstructorParameters<typeof AtomscaleClient>[0];
-  readonly #forcedPrefix: StreamPrefix | undefined;
-  readonly #retry: Required<RetryOptions>;
+  /** One client per path prefix, one API key (streamer/clients.ts). */
+  readonly #clients: StreamClients;
   readonly #verify: boolean;
-  readonly #adopt: boolean;
+  /** Whether a stream is this streamer's (its endpoint's, or any when adopting); the others are foreign. */
+  readonly #ours: (state: StreamState | undefined) => boolean;
   readonly #progress = new Progress();
   /** Accepting slices and writing stream states (streamer/accept.ts). */
   readonly #writes: StreamWrites;
@@ -86,93 +84,81 @@ export class TimeseriesStreamer extends EventTarget {
     super();
     const { pointsPerChunk: ppc, concurrency, verbosity, timeoutMs, initializeTimeoutMs, inDoubtMs } = checkOptions(options);
     this.pointsPerChunk = ppc;
-    this.#forcedPrefix = options.streamPrefix;
-    this.#clientOptions = {
-      apiKey: options.apiKey,
-      endpoint: options.endpoint ?? DEFAULT_ENDPOINT,
-      timeoutMs,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    };
-    this.client = this.#clientOf(options.streamPrefix ?? "/tool-state");
-    this.#retry = retryOptions(options.retry);
+    this.#clients = new StreamClients(
+      { apiKey: options.apiKey, endpoint: options.endpoint ?? DEFAULT_ENDPOINT, timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) },
+      options.streamPrefix,
+    );
+    this.client = this.#clients.of(options.streamPrefix ?? "/tool-state");
+    const retry = retryOptions(options.retry);
     this.#verify = options.verify ?? true;
-    this.#adopt = options.adoptPending ?? false;
+    this.#ours = ownedBy(this.client.endpoint, options.adoptPending ?? false);
     this.outbox = options.outbox ?? new MemoryOutbox();
+    this.#log = leveledLog(options.logger, verbosity);
+    /** How every part logs and dispatches events. */
+    const say: { log: (level: LogLevel, message: string) => void; emit: Emit } = { log: this.#log, emit: (type, detail) => this.#emit(type, detail) };
     this.#writes = new StreamWrites({
       outbox: this.outbox,
       client: this.client,
       verify: this.#verify,
       progress: this.#progress,
       closed: () => this.#closed,
-      log: (level, message) => this.#log(level, message),
-      emit: (type, detail) => this.#emit(type, detail),
+      ...say,
     });
-    this.#log = leveledLog(options.logger, verbosity);
 
     this.#uploader = new Uploader({
-      clientFor: (state) => this.#clientOf(state?.streamPrefix ?? this.client.streamPrefix),
+      clientFor: (state) => this.#clients.of(state?.streamPrefix ?? this.client.streamPrefix),
       outbox: this.outbox,
       concurrency,
-      retry: this.#retry,
+      retry,
       inDoubtMs,
       verify: this.#verify,
-      ours: (state) => this.#ours(state),
+      ours: this.#ours,
       initialize: (state) => this.#initializer.sendQueued(state.dataId),
       events: uploaderReports({
-        log: (level, message) => this.#log(level, message),
-        emit: (type, detail) => this.#emit(type, detail),
-        settled: () => this.#settled(),
-        acked: (dataId, slices) => this.#acked(dataId, slices),
+        ...say,
+        settled: () => this.#waiters.settled(),
+        progress: this.#progress,
+        outbox: this.outbox,
       }),
     });
     this.#initializer = new StreamInitializer({
       outbox: this.outbox,
       pointsPerChunk: ppc,
-      retry: this.#retry,
+      retry,
       timeoutMs: initializeTimeoutMs,
-      prefixes: () => this.#prefixes(),
-      clientOf: (prefix) => this.#clientOf(prefix),
-      newState: (dataId, pointsPerChunk) => this.#writes.newState(dataId, pointsPerChunk),
-      writeState: (dataId, changes) => this.#writes.writeState(dataId, changes),
+      clients: this.#clients,
+      writes: this.#writes,
       adopt: (dataId, travelling) => this.#uploader.adoptInitialize(dataId, travelling),
       kick: () => this.#uploader.kick(),
-      log: (level, message) => this.#log(level, message),
-      emit: (type, detail) => this.#emit(type, detail),
+      ...say,
     });
     this.#finalizer = new StreamFinalizer({
       outbox: this.outbox,
       uploader: this.#uploader,
       initializer: this.#initializer,
-      clientOf: (prefix) => this.#clientOf(prefix),
-      newState: (dataId, pointsPerChunk) => this.#writes.newState(dataId, pointsPerChunk),
-      writeState: (dataId, changes) => this.#writes.writeState(dataId, changes),
+      clients: this.#clients,
+      writes: this.#writes,
       writable: (dataId) => this.#writables.get(dataId),
-      until: (ready, signal, timeoutMs) => this.#until(ready, signal, timeoutMs),
-      log: (level, message) => this.#log(level, message),
-      emit: (type, detail) => this.#emit(type, detail),
+      waiters: this.#waiters,
+      ...say,
     });
     const report = outboxReports({
-      log: (level, message) => this.#log(level, message),
-      emit: (type, detail) => this.#emit(type, detail),
-      settled: () => this.#settled(),
+      ...say,
+      settled: () => this.#waiters.settled(),
       // A dropped slice is reported; the read-back before finalize expects none of its points.
       dropped: (d) => this.#writes.dropped(d.dataId, d.channel, d.chunkIndex),
     });
     const unsubscribe = this.outbox.on(report);
     this.ready = this.outbox.open().then(
-      async () => {
-        // What a previous run accepted and left pending counts as accepted here too.
-        this.#progress.pending(this.outbox.slices());
-        await this.#writes.recoverOpenChunks();
-        const pending = this.outbox.slices().filter((s) => !s.quarantined).length;
-        const closing = this.outbox.streams().filter((s) => s.phase === "closing").length;
-        const queued = this.outbox.streams().filter((s) => s.pendingInitialize).length;
-        if (pending > 0 || closing > 0 || queued > 0) {
-          this.#log("info", `recovering ${pending} pending slice(s), ${queued} stream(s) to initialize and ${closing} to finalize`);
-        }
-        this.#reportForeign();
-        this.#uploader.kick();
-      },
+      () =>
+        recover({
+          outbox: this.outbox,
+          progress: this.#progress,
+          writes: this.#writes,
+          log: say.log,
+          reportForeign: () => reportForeign(this.#foreign(), this.client.endpoint, say.log, say.emit),
+          kick: () => this.#uploader.kick(),
+        }),
       (error: unknown) => {
         unsubscribe();
         throw error;
@@ -209,7 +195,7 @@ export class TimeseriesStreamer extends EventTarget {
    * reading it back, e.g. `pollTimeseries(streamer.clientFor(id), streamer.platformDataId(id)!)`).
    */
   clientFor(dataId: string): AtomscaleClient {
-    return this.#clientOf(this.outbox.getStream(dataId)?.streamPrefix ?? this.client.streamPrefix);
+    return this.#clients.of(this.outbox.getStream(dataId)?.streamPrefix ?? this.client.streamPrefix);
   }
 
   /** Accept one channel's slice at `chunkIndex`; resolves once it is in the outbox (sending follows). */
@@ -239,21 +225,7 @@ export class TimeseriesStreamer extends EventTarget {
    */
   async run(dataId: string, params: RunParams): Promise<void> {
     checkDataId(dataId);
-    checkChannel(params?.channelName);
-    checkUnits(params.units);
-    const start = params.startChunkIndex ?? 0;
-    checkChunkIndex(start, "startChunkIndex");
-    let i = 0;
-    for await (const item of iterate(params.dataIter)) {
-      if (!Array.isArray(item) || item.length !== 2) {
-        throw new InvalidInputError(`dataIter item ${i}`, item, "must be a [timestamps, values] pair");
-      }
-      // An empty item holds no points: its chunk index is simply left empty (the platform rejects empty slices).
-      if (item[0]?.length !== 0 || item[1]?.length !== 0) {
-        await this.push(dataId, { chunkIndex: start + i, channelName: params.channelName, timestamps: item[0], values: item[1], ...(params.units !== undefined ? { units: params.units } : {}) });
-      }
-      i++;
-    }
+    await runChunks(params, (p) => this.push(dataId, p));
     if (params.flush ?? true) await this.flush(dataId);
   }
 
@@ -271,10 +243,10 @@ export class TimeseriesStreamer extends EventTarget {
         ready: this.ready,
         pointsPerChunk: this.pointsPerChunk,
         writables: this.#writables,
-        accept: (id, slices, next, open) => this.#writes.accept(id, slices, next, open),
+        writes: this.#writes,
+        waiters: this.#waiters,
         finalize: (id, finalizeOptions) => this.finalize(id, finalizeOptions),
         drained: (id) => this.#drained(id),
-        until: (ready, signal, timeoutMs) => this.#until(ready, signal, timeoutMs),
         emit: (type, detail) => this.#emit(type, detail),
       },
       dataId,
@@ -286,7 +258,7 @@ export class TimeseriesStreamer extends EventTarget {
   async flush(dataId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkDataId(dataId);
     await this.ready;
-    await this.#until(() => this.#drained(dataId), options.signal);
+    await this.#waiters.until(() => this.#drained(dataId), options.signal);
   }
 
   /**
@@ -308,8 +280,7 @@ export class TimeseriesStreamer extends EventTarget {
 
   /** Replace the API key (after a 401/403): uploads resume with it. */
   setApiKey(apiKey: string): void {
-    for (const client of this.#clients.values()) client.setApiKey(apiKey);
-    this.#clientOptions.apiKey = apiKey;
+    this.#clients.setApiKey(apiKey);
     this.#log("info", "API key replaced; resuming uploads");
     this.#uploader.resume();
   }
@@ -324,71 +295,19 @@ export class TimeseriesStreamer extends EventTarget {
     if (this.#closed) return;
     this.#closed = true;
     this.#uploader.close();
-    this.#settled();
+    this.#waiters.settled();
     await this.ready.catch(() => {});
     await this.outbox.close();
   }
 
-  override addEventListener<K extends keyof TimeseriesStreamerEventMap>(
-    type: K,
-    listener: ((event: CustomEvent<TimeseriesStreamerEventMap[K]>) => void) | { handleEvent(event: CustomEvent<TimeseriesStreamerEventMap[K]>): void } | null,
-    options?: ListenerOptions,
-  ): void;
-  override addEventListener(type: string, listener: Listener, options?: ListenerOptions): void;
-  override addEventListener(type: string, listener: Listener, options?: ListenerOptions): void {
-    super.addEventListener(type, listener, options);
-  }
-
   // ---- internals ----
 
-  #clientOf(prefix: StreamPrefix): AtomscaleClient {
-    let client = this.#clients.get(prefix);
-    if (!client) this.#clients.set(prefix, (client = new AtomscaleClient({ ...this.#clientOptions, streamPrefix: prefix })));
-    return client;
-  }
-
-  #prefixes(): Clients {
-    return { of: (prefix) => this.#clientOf(prefix), forced: this.#forcedPrefix };
-  }
-
-  /** A stream of this streamer's endpoint (compared as URLs), or any stream when adopting. */
-  #ours(state: StreamState | undefined): boolean {
-    return this.#adopt || state === undefined || sameEndpoint(state.endpoint, this.client.endpoint);
-  }
-
   #foreign(): { streams: ForeignStream[]; slices: number } {
-    return foreignStreams(this.outbox, (state) => this.#ours(state), this.client.endpoint);
-  }
-
-  #reportForeign(): void {
-    const foreign = this.#foreign();
-    if (foreign.streams.length === 0) return;
-    this.#log(
-      "error",
-      `the outbox holds ${foreign.slices} pending slice(s) of ${foreign.streams.length} stream(s) for another endpoint, left alone: ` +
-        `${foreign.streams.map((f) => `${f.dataId} (${f.reason})`).join("; ")}. Pass adoptPending: true to send them to ${this.client.endpoint}.`,
-    );
-    this.#emit("foreign", foreign);
-  }
-
-  #acked(dataId: string, slices: SliceMeta[]): void {
-    this.#progress.acked(dataId, slices);
-    this.#log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
-    const { ackedPoints, acceptedPoints } = this.#progress.of(dataId);
-    this.#emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: this.outbox.pendingCount(dataId) });
+    return foreignStreams(this.outbox, this.#ours, this.client.endpoint);
   }
 
   #drained(dataId: string): boolean {
     return this.#uploader.inFlight(dataId) === 0 && this.outbox.pendingCount(dataId) === 0;
-  }
-
-  #settled(): void {
-    this.#waiters.settled();
-  }
-
-  /** Wait until `ready()` holds; false on timeout. Rejects on abort or when the streamer closes. */
-  #until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean> {
-    return this.#waiters.until(ready, signal, timeoutMs);
   }
 
   #emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void {

@@ -37,7 +37,7 @@ export class Uplink {
       this.#onChange();
     });
     streamer.addEventListener("error", (e) => {
-      this.lastError = (e.detail.error as Error | undefined)?.message;
+      this.lastError = e.detail.error.message;
       this.#onChange();
     });
     streamer.addEventListener("state", () => this.#onChange());

@@ -61,6 +61,8 @@ export class UploadSession {
   readonly endpoint: string;
   #platform: PlatformState = "online";
   #lastCause = "";
+  /** The outbox failed to read pending slices and no ack has come since (said once, not at every retry). */
+  #outboxReadFailing = false;
   /** The uploader's state, from the streamer's "state" events. */
   #connection = "idle";
   readonly #log: (message: string) => void;
@@ -201,7 +203,11 @@ export class UploadSession {
     const streamer = this.streamer;
     streamer.addEventListener("error", (event) => {
       const detail = event.detail;
-      if (detail.classification === "auth") {
+      if (detail.kind === "outbox-read") {
+        // This machine's storage, not the platform: the slices stay pending and are read again.
+        if (!this.#outboxReadFailing) this.#log(`error: ${describeError(detail.error, this.endpoint)}.`);
+        this.#outboxReadFailing = true;
+      } else if (detail.classification === "auth") {
         if (this.#platform !== "key refused") {
           this.#log(`the server refused the API key (${describeError(detail.error, this.endpoint)}): uploads are paused; the data waits in the outbox.`);
         }
@@ -212,7 +218,9 @@ export class UploadSession {
           this.#log(`platform unreachable (${describeError(detail.error, this.endpoint)}): recording and retrying; the data waits in the outbox.`);
         }
         this.#platform = "platform unreachable";
-      } else if (!("slices" in detail) || detail.slices === undefined) {
+      } else if (detail.kind !== "request" && detail.kind !== "finalize") {
+        // A refused request of slices is told slice by slice by the "quarantine" event; a refused finalize
+        // in the outcome line of its stream (finalize() rejects with it).
         this.#log(`error: ${describeError(detail.error, this.endpoint)}.`);
       }
     });
@@ -220,19 +228,20 @@ export class UploadSession {
       this.#connection = event.detail.connection;
     });
     streamer.addEventListener("progress", () => {
+      this.#outboxReadFailing = false;
       if (this.#platform === "platform unreachable") this.#log("the platform is reachable again: sending what waited.");
       if (this.#platform !== "key refused") this.#platform = "online";
     });
     streamer.addEventListener("initialized", (event) => {
-      const detail = (event as CustomEvent<{ dataId?: string; platformDataId?: string }>).detail;
-      if (detail.dataId !== undefined && detail.platformDataId !== undefined && detail.dataId !== detail.platformDataId) {
+      const detail = event.detail;
+      if (detail.dataId !== detail.platformDataId) {
         this.#log(`stream ${detail.dataId} is created on the platform: its data id there is ${detail.platformDataId} (for "atomscale-stream poll").`);
       }
     });
     streamer.addEventListener("quarantine", (event) => {
-      const detail = (event as CustomEvent<{ dataId: string; slices: Array<{ channel: string; chunkIndex: number; message: string }> }>).detail;
+      const detail = event.detail;
       for (const s of detail.slices.slice(0, 3)) {
-        this.#log(`the server refused ${s.channel} chunk ${s.chunkIndex} of ${detail.dataId}: ${withoutStop(s.message)} (kept in the outbox).`);
+        this.#log(`the server refused ${s.channel} chunk ${s.chunkIndex} of ${detail.dataId}: ${withoutStop(s.message ?? "refused")} (kept in the outbox).`);
       }
     });
   }

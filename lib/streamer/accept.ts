@@ -8,10 +8,10 @@ import type { AtomscaleClient } from "../api/client.js";
 import type { NewSlice, Outbox, StreamState } from "../outbox/outbox.js";
 import { channelRecord, ownEntry, type Slice } from "../types.js";
 import { Ledger } from "../upload/ledger.js";
-import { StreamClosedError } from "./errors.js";
+import { asError, StreamClosedError } from "./errors.js";
 import { toRecover, type StateWithOpenChunks } from "./open-chunks.js";
 import type { Progress } from "./progress.js";
-import type { TimeseriesStreamerEventMap } from "./types.js";
+import type { Emit } from "./events.js";
 
 /** The fields of a stream's state that say who it is on the platform. */
 const IDENTITY = ["platformDataId", "streamPrefix", "pendingInitialize", "initializeError"] as const;
@@ -25,7 +25,7 @@ export interface StreamWritesOptions {
   progress: Progress;
   closed(): boolean;
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  emit: Emit;
 }
 
 /** The streamer's writes to the outbox: accepted slices with their stream's state, and state changes. */
@@ -37,8 +37,16 @@ export class StreamWrites {
   /** The open chunks of each stream's writable as last put (see open-chunks.ts); undefined: none. */
   readonly #openChunks = new Map<string, Slice[] | undefined>();
 
+  /** The outbox refusals already reported as events (so a writable's timer put is not reported twice). */
+  readonly #reported = new WeakSet<object>();
+
   constructor(options: StreamWritesOptions) {
     this.#o = options;
+  }
+
+  /** True when accept() has already reported this rejection in an "error" event. */
+  reported(error: unknown): boolean {
+    return typeof error === "object" && error !== null && this.#reported.has(error);
   }
 
   /** A dropped slice: the read-back before finalize expects none of its points. */
@@ -121,7 +129,8 @@ export class StreamWrites {
         // (The ledger keeps the refused keys: the caller was told, and a retry of the same call puts them again.)
         const code = (error as { code?: string })?.code;
         this.#o.log("error", `the outbox refused ${slices.length} slice(s) of ${dataId}: ${(error as Error)?.message}`);
-        this.#o.emit("error", { error, dataId, classification: "storage", refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
+        this.#o.emit("error", { kind: "outbox-refused", error: asError(error), dataId, classification: "storage", refused: slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })) });
+        if (typeof error === "object" && error !== null) this.#reported.add(error);
         if (code === "outbox_quota" || code === "outbox_full") this.#o.emit("storage", { dataId, storage: code === "outbox_quota" ? "quota-exceeded" : "full" });
         throw error;
       },

@@ -70,3 +70,8 @@ export class SampleLinkError extends Error {
     );
   }
 }
+
+/** An Error for the `error` field of an event (what was thrown may be anything). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

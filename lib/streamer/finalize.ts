@@ -4,27 +4,31 @@
  * and hands back what was not sent. Also the result of a finalize (FinalizeResult) and what of it is not
  * on the server, by key (for UnsentDataError).
  */
-import type { AtomscaleClient, StreamPrefix } from "../api/client.js";
-import type { Outbox, SliceMeta, StoredSlice, StreamState } from "../outbox/outbox.js";
+import type { Outbox, SliceMeta, StoredSlice } from "../outbox/outbox.js";
 import type { UploadStream } from "../streams/upload-stream.js";
 import { platformId, type Uploader } from "../upload/uploader.js";
+import type { StreamWrites } from "./accept.js";
+import type { Waiters } from "./waiters.js";
+import type { Clients } from "./platform-initialize.js";
 import { FinalizeRefusedError, UnsentDataError } from "./errors.js";
 import type { StreamInitializer } from "./initializer.js";
-import type { FinalizeOptions, FinalizeResult, TimeseriesStreamerEventMap, UnverifiedSlice } from "./types.js";
+import type { Emit } from "./events.js";
+import type { FinalizeOptions, FinalizeResult, UnverifiedSlice } from "./types.js";
 
 export interface StreamFinalizerOptions {
   outbox: Outbox;
   uploader: Uploader;
   initializer: StreamInitializer;
-  clientOf(prefix: StreamPrefix): AtomscaleClient;
-  newState(dataId: string, pointsPerChunk: number): StreamState;
-  writeState(dataId: string, changes: Partial<StreamState>): Promise<void>;
+  /** The client of each path prefix. */
+  clients: Pick<Clients, "of">;
+  /** New stream states and state changes (accept.ts). */
+  writes: Pick<StreamWrites, "newState" | "writeState">;
   /** The writable open on a stream, if any. */
   writable(dataId: string): UploadStream | undefined;
-  /** Wait until `ready()` holds; false on timeout. */
-  until(ready: () => boolean, signal?: AbortSignal, timeoutMs?: number): Promise<boolean>;
+  /** Waiting until a condition holds (false on timeout). */
+  waiters: Pick<Waiters, "until">;
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  emit: Emit;
 }
 
 /** The streamer's finalize: waiting for the uploader's, deferring it, or forcing it. */
@@ -39,14 +43,14 @@ export class StreamFinalizer {
   async finalize(dataId: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
     const { outbox, uploader } = this.#o;
     const timeoutMs = options.timeoutMs ?? 30_000;
-    if (!outbox.getStream(dataId)) await outbox.putStream(this.#o.newState(dataId, 0));
+    if (!outbox.getStream(dataId)) await outbox.putStream(this.#o.writes.newState(dataId, 0));
     // A writable still open on this stream: its open chunks go to the outbox first (nothing accepted is lost).
     await this.#o.writable(dataId)?.seal();
     let state = outbox.getStream(dataId)!;
     if (state.phase === "finalized") return this.#result(dataId, "finalized", []);
 
     if (options.force) {
-      await this.#o.until(() => uploader.inFlight(dataId) === 0 && !uploader.isFinalizing(dataId));
+      await this.#o.waiters.until(() => uploader.inFlight(dataId) === 0 && !uploader.isFinalizing(dataId));
       if (platformId(outbox.getStream(dataId), dataId) === undefined) await this.#o.initializer.sendQueued(dataId);
       state = outbox.getStream(dataId)!;
       const id = platformId(state, dataId);
@@ -55,19 +59,19 @@ export class StreamFinalizer {
       }
       const pending = outbox.slices(dataId).filter((s) => !s.quarantined);
       const unsent = (await Promise.all(pending.map((m) => outbox.read(m).catch(() => undefined)))).filter((s): s is StoredSlice => s !== undefined);
-      await this.#o.clientOf(state.streamPrefix).finalizeStream(id);
+      await this.#o.clients.of(state.streamPrefix).finalizeStream(id);
       await outbox.remove(unsent);
-      await this.#o.writeState(dataId, { phase: "finalized" });
+      await this.#o.writes.writeState(dataId, { phase: "finalized" });
       this.#o.emit("state", { dataId, phase: "finalized" });
       return { ...this.#result(dataId, "finalized", []), unsent };
     }
 
     if (state.phase === "open") {
-      await this.#o.writeState(dataId, { phase: "closing" });
+      await this.#o.writes.writeState(dataId, { phase: "closing" });
       this.#o.emit("state", { dataId, phase: "closing" });
     }
     uploader.kick();
-    const finished = await this.#o.until(
+    const finished = await this.#o.waiters.until(
       () => outbox.getStream(dataId)?.phase === "finalized" || uploader.verification(dataId)?.gaveUp !== undefined,
       undefined,
       timeoutMs,

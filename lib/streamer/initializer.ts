@@ -3,14 +3,15 @@
  * reached — queued in the outbox under a local id and sent later by the uploader (design §3.8). A
  * request still travelling when the wait runs out is adopted, never repeated while it may succeed.
  */
-import { SampleLinkError } from "./errors.js";
-import type { AtomscaleClient, StreamPrefix } from "../api/client.js";
+import type { StreamWrites } from "./accept.js";
+import { asError, SampleLinkError } from "./errors.js";
 import { ApiError } from "../api/errors.js";
 import { checkStreamName, checkTags, InvalidInputError } from "../input.js";
-import type { Outbox, QueuedInitialize, QuarantineInfo, StreamState } from "../outbox/outbox.js";
+import type { Outbox, QueuedInitialize, QuarantineInfo } from "../outbox/outbox.js";
 import { retryDelay, type RetryOptions } from "../upload/retry.js";
 import { createStream, linkStream, localStreamId, type Clients, type Created } from "./platform-initialize.js";
-import type { InitializeOptions, TimeseriesStreamerEventMap } from "./types.js";
+import type { Emit } from "./events.js";
+import type { InitializeOptions } from "./types.js";
 
 /** What the initializer needs from its streamer. */
 export interface InitializerContext {
@@ -19,15 +20,15 @@ export interface InitializerContext {
   readonly retry: Required<RetryOptions>;
   /** How long `initialize()` waits for the platform. */
   readonly timeoutMs: number;
-  prefixes(): Clients;
-  clientOf(prefix: StreamPrefix): AtomscaleClient;
-  newState(dataId: string, pointsPerChunk: number): StreamState;
-  writeState(dataId: string, changes: Partial<StreamState>): Promise<void>;
+  /** The client of each path prefix, and the prefix forced, if any. */
+  readonly clients: Clients;
+  /** New stream states and state changes (accept.ts). */
+  readonly writes: Pick<StreamWrites, "newState" | "writeState">;
   /** Tell the uploader an initialize request is travelling for this stream. */
   adopt(dataId: string, travelling: Promise<unknown>): void;
   kick(): void;
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  emit: Emit;
 }
 
 export class StreamInitializer {
@@ -59,7 +60,7 @@ export class StreamInitializer {
     const deadline = Date.now() + c.timeoutMs;
     let travelling: Promise<Created> | undefined;
     for (let attempt = 1; ; attempt++) {
-      travelling = createStream(c.prefixes(), init);
+      travelling = createStream(c.clients, init);
       const outcome = await settleBy(travelling, deadline);
       if (outcome === undefined) break; // still travelling: adopted below
       if ("value" in outcome) return this.#online(outcome.value, init);
@@ -72,7 +73,7 @@ export class StreamInitializer {
     }
     // Offline: the initialize waits in the outbox (durably where the outbox is durable), with the readings.
     const dataId = localStreamId();
-    const recorded = c.outbox.putStream({ ...c.newState(dataId, c.pointsPerChunk), platformDataId: undefined, pendingInitialize: init });
+    const recorded = c.outbox.putStream({ ...c.writes.newState(dataId, c.pointsPerChunk), platformDataId: undefined, pendingInitialize: init });
     if (travelling) {
       // The last request may still reach the platform: no second one is sent until it settles (claimed
       // before the state is written, so the uploader never starts its own meanwhile).
@@ -88,13 +89,12 @@ export class StreamInitializer {
   async #online(created: Created, init: QueuedInitialize): Promise<string> {
     const c = this.#c;
     const { dataId, prefix } = created;
-    await c.outbox.putStream({ ...c.newState(dataId, c.pointsPerChunk), streamPrefix: prefix, platformDataId: dataId });
+    await c.outbox.putStream({ ...c.writes.newState(dataId, c.pointsPerChunk), streamPrefix: prefix, platformDataId: dataId });
     c.log("info", `stream ${dataId} initialized on ${prefix} (${c.pointsPerChunk} points per chunk)`);
     try {
-      await linkStream(c.clientOf(prefix), dataId, init);
+      await linkStream(c.clients.of(prefix), dataId, init);
     } catch (cause) {
-      const what = init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
-      throw new SampleLinkError(dataId, what, { cause });
+      throw new SampleLinkError(dataId, linkWhat(init), { cause });
     }
     return dataId;
   }
@@ -104,7 +104,7 @@ export class StreamInitializer {
     const c = this.#c;
     const state = c.outbox.getStream(dataId);
     if (!state || state.platformDataId !== undefined || !state.pendingInitialize) return;
-    await c.writeState(dataId, {
+    await c.writes.writeState(dataId, {
       platformDataId: created.dataId,
       streamPrefix: created.prefix,
       pendingInitialize: { ...state.pendingInitialize, created: true },
@@ -121,26 +121,27 @@ export class StreamInitializer {
     if (!state || !init) return;
     try {
       if (!init.created || state.platformDataId === undefined) {
-        await this.recordCreated(dataId, await createStream(c.prefixes(), init));
+        await this.recordCreated(dataId, await createStream(c.clients, init));
         state = c.outbox.getStream(dataId)!;
       }
     } catch (error) {
       if (error instanceof ApiError && error.classification !== "permanent") throw error;
       const info = refusal(error);
-      await c.writeState(dataId, { initializeError: info });
+      await c.writes.writeState(dataId, { initializeError: info });
       c.log("error", `the platform refused the queued initialize of ${dataId}: ${info.message} Its slices stay in the outbox.`);
-      c.emit("error", { error, dataId, classification: "permanent" });
+      c.emit("error", { kind: "initialize", error: asError(error), dataId, classification: "permanent" });
       return;
     }
     try {
-      await linkStream(c.clientOf(state.streamPrefix), state.platformDataId!, init);
+      await linkStream(c.clients.of(state.streamPrefix), state.platformDataId!, init);
     } catch (error) {
       if (error instanceof ApiError && error.classification !== "permanent") throw error;
       // The data is not held back by a link the platform refuses: reported, then the stream goes on.
-      c.log("error", `stream ${dataId}: linking the sample or attaching tags failed: ${(error as Error).message}`);
-      c.emit("error", { error, dataId, classification: "permanent" });
+      const linkError = new SampleLinkError(dataId, linkWhat(init), { cause: error });
+      c.log("error", linkError.message);
+      c.emit("error", { kind: "sample-link", error: linkError, dataId, classification: "permanent" });
     }
-    await c.writeState(dataId, { pendingInitialize: undefined });
+    await c.writes.writeState(dataId, { pendingInitialize: undefined });
   }
 
 }
@@ -168,3 +169,7 @@ function settleBy<T>(promise: Promise<T>, deadline: number): Promise<{ value: T 
   });
 }
 
+/** What linking a stream does, in words (for SampleLinkError). */
+function linkWhat(init: QueuedInitialize): string {
+  return init.physicalSample ? `linking physical sample ${JSON.stringify(init.physicalSample)}` : `attaching tags ${JSON.stringify(init.tags)}`;
+}

@@ -5,7 +5,7 @@
  */
 import { checkChannel, checkChunkIndex, checkPoints, checkUnits, InvalidInputError } from "../input.js";
 import type { Slice } from "../types.js";
-import type { ChannelPointsInput, PushMultiParams, PushParams } from "./types.js";
+import type { ChannelPointsInput, PushMultiParams, PushParams, RunParams } from "./types.js";
 
 /** `push`'s slice; `pointsPerChunk` 0: not known here (no bound on points). */
 export function pushSlice(params: PushParams, pointsPerChunk: number): Slice {
@@ -60,4 +60,25 @@ export async function* iterate<T>(source: Iterable<T> | AsyncIterable<T> | Reada
     }
   }
   yield* source as Iterable<T> | AsyncIterable<T>;
+}
+
+/**
+ * `run`'s items as `push` parameters: item i of `dataIter` is `[timestamps, values]` for chunk
+ * `startChunkIndex + i`; an empty item leaves its chunk index empty (the platform rejects empty slices).
+ */
+export async function runChunks(params: RunParams, push: (p: PushParams) => Promise<void>): Promise<void> {
+  checkChannel(params?.channelName);
+  checkUnits(params.units);
+  const start = params.startChunkIndex ?? 0;
+  checkChunkIndex(start, "startChunkIndex");
+  let i = 0;
+  for await (const item of iterate(params.dataIter)) {
+    if (!Array.isArray(item) || item.length !== 2) {
+      throw new InvalidInputError(`dataIter item ${i}`, item, "must be a [timestamps, values] pair");
+    }
+    if (item[0]?.length !== 0 || item[1]?.length !== 0) {
+      await push({ chunkIndex: start + i, channelName: params.channelName, timestamps: item[0], values: item[1], ...(params.units !== undefined ? { units: params.units } : {}) });
+    }
+    i++;
+  }
 }

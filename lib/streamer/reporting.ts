@@ -1,31 +1,40 @@
 /**
  * What the streamer tells its user about the uploader's and the outbox's work: log lines (by
- * verbosity) and typed events. Nothing here decides anything.
+ * verbosity) and typed events (events.ts) — acks as progress, failures as errors by kind. Nothing here
+ * decides anything.
  */
-import type { Outbox, DropRecord, SliceMeta } from "../outbox/outbox.js";
+import { OutboxReadError } from "../outbox/errors.js";
+import type { Outbox, DropRecord, SliceMeta, StreamState } from "../outbox/outbox.js";
 import type { UploaderEvents } from "../upload/uploader.js";
-import type { TimeseriesStreamerEventMap } from "./types.js";
+import { FinalizeRefusedError } from "./errors.js";
+import type { Emit, StreamerErrorDetail } from "./events.js";
+import type { Progress } from "./progress.js";
 
 export interface Reporter {
   log(level: "error" | "info" | "debug" | "trace", message: string): void;
-  emit<K extends keyof TimeseriesStreamerEventMap>(type: K, detail: TimeseriesStreamerEventMap[K]): void;
+  emit: Emit;
   /** Waiters re-check their conditions. */
   settled(): void;
 }
 
-export function uploaderReports(r: Reporter & { acked: UploaderEvents["acked"] }): UploaderEvents {
+/** What the uploader's reports read: the progress counters and the outbox (its stream states, pending counts). */
+export interface UploaderReportSources {
+  progress: Progress;
+  outbox: Outbox;
+}
+
+export function uploaderReports(r: Reporter & UploaderReportSources): UploaderEvents {
   return {
-    acked: r.acked,
+    acked: (dataId, slices) => {
+      r.progress.acked(dataId, slices);
+      r.log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
+      const { ackedPoints, acceptedPoints } = r.progress.of(dataId);
+      r.emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: r.outbox.pendingCount(dataId) });
+    },
     failed: (error, info) => {
       const level = info.classification === "transient" ? "debug" : "error";
       r.log(level, `${error.message}${info.retryInMs !== undefined ? ` Retrying in ${info.retryInMs} ms.` : ""}`);
-      r.emit("error", {
-        error,
-        dataId: info.dataId,
-        classification: info.classification,
-        retryInMs: info.retryInMs,
-        slices: info.slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex })),
-      });
+      r.emit("error", uploaderError(error, info, r.outbox.getStream(info.dataId ?? "")));
     },
     quarantined: (dataId, slices) => {
       r.log("error", `quarantined ${slices.length} slice(s) of ${dataId}: ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(", ")}`);
@@ -66,6 +75,7 @@ export function outboxReports(r: Reporter & { dropped(record: DropRecord): void 
       r.log("error", `outbox full: dropped ${e.dropped.length} oldest slice(s)`);
       for (const d of e.dropped) r.dropped(d);
       r.emit("error", {
+        kind: "outbox-dropped",
         error: new Error(`The outbox was full: ${e.dropped.length} oldest slice(s) dropped (overflow "drop-oldest").`),
         classification: "storage",
         dropped: e.dropped,
@@ -80,4 +90,26 @@ export function outboxReports(r: Reporter & { dropped(record: DropRecord): void 
     }
     r.settled();
   };
+}
+
+/**
+ * The `error` event of an uploader failure, by where it came from. The uploader reports a request of slices
+ * (or slices its outbox could not read) with the slices, and its stream tasks without: a stream whose
+ * queued initialize is still pending failed at its initialize, any other at its verify or finalize.
+ */
+function uploaderError(error: Error, info: Parameters<UploaderEvents["failed"]>[1], state: StreamState | undefined): StreamerErrorDetail {
+  const { classification, retryInMs } = info;
+  const dataId = info.dataId ?? "";
+  if (info.slices.length > 0) {
+    const slices = info.slices.map(({ channel, chunkIndex }) => ({ channel, chunkIndex }));
+    if (error instanceof OutboxReadError) return { kind: "outbox-read", error, dataId, classification: "transient", retryInMs, slices };
+    return { kind: "request", error, dataId, classification, retryInMs, slices };
+  }
+  if (state?.pendingInitialize) return { kind: "initialize", error, dataId, classification, retryInMs };
+  const refusal = state?.finalizeError;
+  if (classification === "permanent" && refusal) {
+    // The uploader records the refusal in the stream's state; listeners get it as the class finalize() rejects with.
+    return { kind: "finalize", error: new FinalizeRefusedError(dataId, refusal.status, refusal.detail, refusal.message, { cause: refusal }), dataId, classification };
+  }
+  return { kind: "finalize", error, dataId, classification, retryInMs };
 }

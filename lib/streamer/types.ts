@@ -1,10 +1,8 @@
-/** The TimeseriesStreamer's options, parameters, results and events. */
+/** The TimeseriesStreamer's options, parameters and results (its events: events.ts). */
 import type { StreamPrefix } from "../api/client.js";
-import type { ErrorClassification } from "../api/errors.js";
-import type { Outbox, DropRecord, QuarantineInfo, SliceMeta, StoredSlice, StreamPhase } from "../outbox/outbox.js";
+import type { Outbox, SliceMeta, StoredSlice, StreamPhase } from "../outbox/outbox.js";
 import type { RetryOptions } from "../upload/retry.js";
 import type { UploaderState } from "../upload/uploader.js";
-import type { ChannelDifference } from "../upload/verify.js";
 
 export type Verbosity = 0 | 1 | 2 | 3 | 4;
 
@@ -185,38 +183,4 @@ export interface ForeignStream {
   pendingSlices: number;
   /** Why it is not this streamer's, in words. */
   reason: string;
-}
-
-/** The events a TimeseriesStreamer dispatches (as CustomEvents), with their `detail`. */
-export interface TimeseriesStreamerEventMap {
-  progress: { dataId: string; ackedPoints: number; acceptedPoints: number; pendingSlices: number };
-  /**
-   * Something failed. `classification` is the server's class for a request that failed (transient, auth,
-   * permanent), or `"storage"` for this machine's outbox: a put it refused (`refused`: the keys; the call
-   * rejected too) or slices it dropped to make room (`dropped`, overflow "drop-oldest").
-   */
-  error: {
-    error: unknown;
-    dataId?: string | undefined;
-    classification: ErrorClassification | "storage";
-    retryInMs?: number | undefined;
-    slices?: Array<{ channel: string; chunkIndex: number }>;
-    dropped?: DropRecord[];
-    refused?: Array<{ channel: string; chunkIndex: number }>;
-  };
-  quarantine: { dataId: string; slices: Array<{ channel: string; chunkIndex: number; points: number } & Partial<QuarantineInfo>> };
-  /** A stream's phase changed (open → closing → finalized). */
-  state: { dataId: string; phase: StreamPhase };
-  /** The uploader's connection changed (idle, sending, retrying, auth-paused, closed); also `stats().connection`. */
-  connection: { connection: UploaderState };
-  /** The outbox refused a put for lack of room: its capacity (`"full"`, overflow "error") or the browser's quota. */
-  storage: { dataId: string; storage: "quota-exceeded" | "full" };
-  /** The platform created a stream started offline: its id is known. */
-  initialized: { dataId: string; platformDataId: string };
-  /** The outbox set damaged slices aside: they are reported here, by key, and never sent. */
-  corrupt: { dataId: string; slices: SliceMeta[] };
-  /** A read-back was compared with what was sent. */
-  verify: { dataId: string; rounds: number; resent: number; agreed: boolean; differing: ChannelDifference[]; gaveUp: boolean };
-  /** The outbox holds pending data of another endpoint (left alone unless `adoptPending`). */
-  foreign: { streams: ForeignStream[]; slices: number };
 }

@@ -1,5 +1,4 @@
-import { Chunker } from "./chunker.js";
-import { LatencyTimer } from "./latency-timer.js";
+import { ChunkTransformer } from "./chunk-transformer.js";
 import { TransformStreamBase } from "./web-streams.js";
 import type { Reading, Slice } from "../types.js";
 
@@ -20,42 +19,14 @@ export interface ChunkStreamOptions {
  * Readings in, slices out: per-channel buffers of `pointsPerChunk`, per-channel chunk counters,
  * slices that fill in the same write grouped in one output array, partial slices after
  * `maxLatencyMs`, and what remains on close. A reading that is not valid errors the stream with a
- * message naming the field and the value.
+ * message naming the field and the value. Its transformer (chunk-transformer.ts) is also the core that
+ * UploadStream drives: one chunker and one latency timer for both.
  *
  * @example
  * await readings.pipeThrough(new ChunkStream({ pointsPerChunk: 100 })).pipeTo(sink);
  */
 export class ChunkStream extends TransformStreamBase<Reading | Reading[], Slice[]> {
   constructor(options: ChunkStreamOptions = {}) {
-    const chunker = new Chunker(options);
-    let controller: TransformStreamDefaultController<Slice[]>;
-    const timer = new LatencyTimer(options.maxLatencyMs, () => {
-      const partials = chunker.partials();
-      if (partials.length > 0) {
-        try {
-          controller.enqueue(partials);
-        } catch {
-          return; // the readable side is gone
-        }
-      }
-    });
-    super({
-      start(c) {
-        controller = c;
-      },
-      transform(batch, c) {
-        Chunker.check(batch);
-        const full = chunker.add(batch);
-        if (full.length > 0) c.enqueue(full);
-        timer.update(chunker.dirty);
-      },
-      flush(c) {
-        timer.stop();
-        const rest = chunker.seal();
-        if (rest.length > 0) c.enqueue(rest);
-      },
-      // Transformer.cancel (newer spec): stop the timer when the readable side is cancelled.
-      ...({ cancel: () => timer.stop() } as object),
-    });
+    super(new ChunkTransformer(options));
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The one latency timer of the streams: once an open chunk holds points not yet sent, fire after
- * `maxLatencyMs` (ChunkStream enqueues the partial slices, UploadStream puts them in the outbox).
+ * The one latency timer of the streams, held by ChunkStream's transformer (chunk-transformer.ts): once an
+ * open chunk holds points not yet sent, fire after `maxLatencyMs` (ChunkStream enqueues the partial
+ * slices, UploadStream puts them in the outbox).
  * 0 or Infinity: never (full slices only, and the rest on close).
  */
 export class LatencyTimer {

@@ -5,7 +5,16 @@
  * checks that the events a live streamer dispatches match those types.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { MemoryOutbox, TimeseriesStreamer, type TimeseriesStreamerEventMap, type UploaderState } from "../../lib/index.js";
+import {
+  FinalizeRefusedError,
+  MemoryOutbox,
+  SampleLinkError,
+  TimeseriesStreamer,
+  type DropRecord,
+  type StreamerErrorDetail,
+  type TimeseriesStreamerEventMap,
+  type UploaderState,
+} from "../../lib/index.js";
 
 describe("typed events", () => {
   it("listeners read detail without a cast (type-checked by tsc)", () => {
@@ -29,6 +38,75 @@ describe("typed events", () => {
     return streamer.close();
   });
 
+  it("every event of the map: a listener reads its detail without a cast (type-checked by tsc)", () => {
+    const streamer = new TimeseriesStreamer({ apiKey: "k", endpoint: "http://127.0.0.1:9", outbox: new MemoryOutbox(), logger: () => {} });
+    // The map holds these events and no others: a new event must be added here too.
+    expectTypeOf<keyof TimeseriesStreamerEventMap>().toEqualTypeOf<
+      "progress" | "error" | "quarantine" | "state" | "connection" | "storage" | "initialized" | "corrupt" | "verify" | "foreign"
+    >();
+    const read: unknown[] = [];
+    streamer.addEventListener("progress", (e) => read.push(e.detail.dataId, e.detail.ackedPoints, e.detail.acceptedPoints, e.detail.pendingSlices));
+    streamer.addEventListener("error", (e) => read.push(e.detail.kind, e.detail.error.message, e.detail.classification));
+    streamer.addEventListener("quarantine", (e) => read.push(e.detail.dataId, e.detail.slices[0]?.chunkIndex, e.detail.slices[0]?.points, e.detail.slices[0]?.detail));
+    streamer.addEventListener("state", (e) => read.push(e.detail.phase));
+    streamer.addEventListener("connection", (e) => read.push(e.detail.connection));
+    streamer.addEventListener("storage", (e) => read.push(e.detail.dataId, e.detail.storage));
+    streamer.addEventListener("initialized", (e) => read.push(e.detail.dataId, e.detail.platformDataId));
+    streamer.addEventListener("corrupt", (e) => read.push(e.detail.dataId, e.detail.slices[0]?.chunkIndex));
+    streamer.addEventListener("verify", (e) => read.push(e.detail.rounds, e.detail.agreed, e.detail.gaveUp, e.detail.differing[0]?.channel));
+    streamer.addEventListener("foreign", (e) => read.push(e.detail.slices, e.detail.streams[0]?.endpoint));
+    // The listener object form and removeEventListener are typed too.
+    const handler = { handleEvent: (e: CustomEvent<TimeseriesStreamerEventMap["progress"]>) => read.push(e.detail.ackedPoints) };
+    streamer.addEventListener("progress", handler);
+    streamer.removeEventListener("progress", handler);
+    expect(read).toEqual([]);
+    return streamer.close();
+  });
+
+  it("the error event's detail is a union by kind: a switch narrows every kind without a cast (type-checked by tsc)", () => {
+    // What a consumer writes: each branch reads its own kind's fields; the default proves the switch is exhaustive.
+    const describe = (d: StreamerErrorDetail): string => {
+      switch (d.kind) {
+        case "request":
+          return `${d.classification} ${d.slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(",")} ${d.retryInMs ?? ""}`;
+        case "initialize":
+          return `${d.dataId} ${d.classification} ${d.retryInMs ?? ""}`;
+        case "sample-link":
+          expectTypeOf(d.error).toEqualTypeOf<SampleLinkError>();
+          return `${d.error.code} ${d.dataId}`;
+        case "finalize":
+          return d.error instanceof FinalizeRefusedError ? `${d.error.code} ${d.error.status}` : d.error.message;
+        case "outbox-read":
+          expectTypeOf(d.classification).toEqualTypeOf<"transient">();
+          return `${d.slices.length}`;
+        case "outbox-refused":
+          expectTypeOf(d.classification).toEqualTypeOf<"storage">();
+          return `${d.refused.length} ${d.dataId}`;
+        case "outbox-dropped":
+          expectTypeOf(d.dropped).toEqualTypeOf<DropRecord[]>();
+          return `${d.dropped.length}`;
+        case "partial-put":
+          return `${d.dataId} ${d.error.message}`;
+        default: {
+          const never: never = d;
+          return never;
+        }
+      }
+    };
+    expectTypeOf<StreamerErrorDetail["kind"]>().toEqualTypeOf<
+      "request" | "initialize" | "sample-link" | "finalize" | "outbox-read" | "outbox-refused" | "outbox-dropped" | "partial-put"
+    >();
+    expectTypeOf<TimeseriesStreamerEventMap["error"]>().toEqualTypeOf<StreamerErrorDetail>();
+    const error = new Error("x");
+    expect(describe({ kind: "outbox-dropped", error, classification: "storage", dropped: [] })).toBe("0");
+    expect(describe({ kind: "request", error, dataId: "d", classification: "transient", retryInMs: 5, slices: [{ channel: "a", chunkIndex: 2 }] })).toBe("transient a#2 5");
+    // @ts-expect-error: a request failure names its slices
+    const noSlices: StreamerErrorDetail = { kind: "request", error, dataId: "d", classification: "transient" };
+    // @ts-expect-error: an outbox refusal is classified "storage", never as the server's "permanent"
+    const permanent: StreamerErrorDetail = { kind: "outbox-refused", error, dataId: "d", classification: "permanent", refused: [] };
+    expect([noSlices.kind, permanent.kind]).toEqual(["request", "outbox-refused"]);
+  });
+
   it("a full outbox (overflow error): the put rejects, an error classified storage names the keys, a storage event follows", async () => {
     const outbox = new MemoryOutbox({ capacityBytes: 400, overflow: "error" });
     const streamer = new TimeseriesStreamer({ apiKey: "k", endpoint: "http://127.0.0.1:9", outbox, logger: () => {}, retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 } });
@@ -46,7 +124,7 @@ describe("typed events", () => {
     expect((rejected as { code?: string }).code).toBe("outbox_full");
     // (The unreachable endpoint adds transient errors; the outbox's refusal is the one error of the outbox.)
     const local = errors.filter((e) => (e.error as { code?: string })?.code === "outbox_full");
-    expect(local).toEqual([expect.objectContaining({ classification: "storage", dataId: "some-stream", refused: [{ channel: "x", chunkIndex: expect.any(Number) }] })]);
+    expect(local).toEqual([expect.objectContaining({ kind: "outbox-refused", classification: "storage", dataId: "some-stream", refused: [{ channel: "x", chunkIndex: expect.any(Number) }] })]);
     expect(storage).toEqual([{ dataId: "some-stream", storage: "full" }]);
     await streamer.close();
   });
