@@ -9,7 +9,7 @@
  * state writes (accept.ts), readings checked into slices (readings.ts), writable() (writable.ts),
  * finalize (finalize.ts), recovery at start (recovery.ts), stats (stats.ts), progress counters, waiters,
  * clients per path prefix (clients.ts), options and the log (options.ts); its events are typed in
- * events.ts (on event-target.ts) and told by reporting.ts.
+ * events.ts (on ../event-target.ts) and told by reporting.ts.
  */
 import { DEFAULT_ENDPOINT, type AtomscaleClient } from "./api/client.js";
 import { checkDataId } from "./input.js";
@@ -27,7 +27,7 @@ import { Waiters } from "./streamer/waiters.js";
 import { outboxReports, uploaderReports } from "./streamer/reporting.js";
 import { recover } from "./streamer/recovery.js";
 import { StreamClients } from "./streamer/clients.js";
-import { TypedEventTarget } from "./streamer/event-target.js";
+import { TypedEventTarget } from "./event-target.js";
 import type { Emit, TimeseriesStreamerEventMap } from "./streamer/events.js";
 import type {
   FinalizeOptions,

@@ -207,7 +207,7 @@ export class SourceCard {
     this.session = session;
     const conn = transport.connection;
     conn?.addEventListener("state", (e) => {
-      const state = (e as CustomEvent<{ state: string }>).detail.state;
+      const state = e.detail.state;
       if (state === "open") this.#set("connected");
       else if (state === "disconnected" || state === "reconnecting") {
         if (this.state !== "unplugged") this.raw.note(Date.now() / 1000, "The instrument was unplugged (NetworkError).");
@@ -215,7 +215,7 @@ export class SourceCard {
       }
     });
     conn?.addEventListener("problem", (e) => {
-      const d = (e as CustomEvent<{ name: string; message: string }>).detail;
+      const d = e.detail;
       this.raw.note(Date.now() / 1000, `${d.name}: ${d.message}`);
       this.#lastProblem = `${clock(Date.now() / 1000)} ${d.name}: ${d.message}`;
       this.#showProblems();

@@ -3,7 +3,7 @@
  * simulators (design §4). Runtime-neutral: the drivers and framing also serve the command line.
  */
 export { WebSerialConnection, SerialConnectionError, RECOVERABLE_SERIAL_ERRORS } from "./web-serial.js";
-export type { WebSerialOptions, SerialConnectionState } from "./web-serial.js";
+export type { WebSerialOptions, SerialConnectionState, WebSerialConnectionEventMap } from "./web-serial.js";
 export type { TimedBytes, SerialSettings, InstrumentIO, DriverProblem, DriverInfo, DriverOptions, InstrumentDriver, ModbusDataType } from "./driver.js";
 export { createInstrumentIO, timedBytes, TimedBytesStream } from "./io.js";
 export type { BufferedInstrumentIO, InstrumentIOOptions, TimedBytesStreamOptions } from "./io.js";

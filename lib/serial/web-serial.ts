@@ -10,6 +10,7 @@
  */
 import type { SerialSettings, TimedBytes } from "./driver.js";
 import { nowSeconds } from "../types.js";
+import { TypedEventTarget } from "../event-target.js";
 import type { Serial, SerialPort, SerialPortInfo } from "./web-serial-api.js";
 
 export type SerialConnectionState = "opening" | "open" | "disconnected" | "reconnecting" | "closed";
@@ -42,7 +43,15 @@ export class SerialConnectionError extends Error {
  * const conn = await WebSerialConnection.open(port, { baudRate: 9600 });
  * const io = createInstrumentIO(conn.readable, (b) => conn.write(b));
  */
-export class WebSerialConnection extends EventTarget {
+/** The events of a WebSerialConnection, by name: `conn.addEventListener("state", (e) => e.detail.state)` type-checks. */
+export interface WebSerialConnectionEventMap {
+  /** The connection's state changed (opening, open, disconnected, reconnecting, closed). */
+  state: { state: SerialConnectionState };
+  /** Something went wrong that the connection rides out (a framing, parity or buffer overrun error …), by its DOMException name. */
+  problem: { name: string; message: string };
+}
+
+export class WebSerialConnection extends TypedEventTarget<WebSerialConnectionEventMap> {
   readonly readable: ReadableStream<TimedBytes>;
   readonly settings: SerialSettings;
   #port: SerialPort;
@@ -122,11 +131,11 @@ export class WebSerialConnection extends EventTarget {
   #setState(state: SerialConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.dispatchEvent(new CustomEvent("state", { detail: { state } }));
+    this.dispatchEvent(new CustomEvent<WebSerialConnectionEventMap["state"]>("state", { detail: { state } }));
   }
 
   #problem(name: string, message: string): void {
-    this.dispatchEvent(new CustomEvent("problem", { detail: { name, message } }));
+    this.dispatchEvent(new CustomEvent<WebSerialConnectionEventMap["problem"]>("problem", { detail: { name, message } }));
   }
 
   async #readLoop(): Promise<void> {

@@ -175,6 +175,7 @@ export const SURFACE: Record<string, EntrySurface> = {
       "TimedBytesStreamOptions",
       "TimedFrame",
       "TimedLine",
+      "WebSerialConnectionEventMap",
       "WebSerialOptions",
     ],
   },
