@@ -21,8 +21,10 @@ import type { SliceKey } from "../types.js";
 import { capacityForFreeSpace } from "./capacity.js";
 import { IndexedDbConnection } from "./indexeddb-connection.js";
 import { IndexedDbDeletes } from "./indexeddb-deletes.js";
+import { IndexedDbPeers } from "./indexeddb-peers.js";
 import { IndexedDbRecords } from "./indexeddb-records.js";
 import { requireIndexedDb } from "./indexeddb-schema.js";
+import { SEND_CACHE_BYTES, SendCache } from "./indexeddb-send-cache.js";
 import { StorageEstimate } from "./storage-estimate.js";
 import { claimWithWebLocks } from "./web-locks.js";
 import { BaseOutbox, type Claim, type OutboxOptions, type OutboxStorage, type SliceMeta } from "./outbox.js";
@@ -38,6 +40,12 @@ export const DEFAULT_INDEXEDDB_NAME = "atomscale-stream";
 export interface IndexedDbOutboxOptions extends OutboxOptions {
   /** The IndexedDB database name; tabs using the same name share the pending slices. @default "atomscale-stream" */
   name?: string;
+  /**
+   * Memory for the slices this outbox put until they are sent (indexeddb-send-cache.ts): while the outbox
+   * is alone on its database, the uploader reads them from here instead of from IndexedDB. The oldest
+   * leave first; 0 turns it off. @default 2 MiB (2 097 152)
+   */
+  sendCacheBytes?: number;
 }
 
 /**
@@ -62,11 +70,20 @@ export class IndexedDbOutbox extends BaseOutbox {
     super(options);
     this.name = options.name ?? DEFAULT_INDEXEDDB_NAME;
     if (typeof this.name !== "string" || this.name === "") throw new TypeError(`IndexedDbOutbox: name must be a non-empty string, got ${JSON.stringify(options.name)}.`);
+    const cacheBytes = options.sendCacheBytes ?? SEND_CACHE_BYTES;
+    if (!(cacheBytes >= 0)) throw new RangeError(`IndexedDbOutbox: sendCacheBytes must be a number of bytes ≥ 0, got ${options.sendCacheBytes}.`);
     const connection = new IndexedDbConnection(this.name);
     const records = new IndexedDbRecords({ connection, origin: this.#origin, pending: () => ({ slices: this.slices().length, bytes: this.usedBytes }) });
     const deletes = new IndexedDbDeletes(connection);
+    const cache = new SendCache(cacheBytes);
+    // Another outbox on the database may put newer versions of our keys: from then on, read from IndexedDB only.
+    const peers = new IndexedDbPeers(this.name, () => cache.clear());
+    const readMany = (metas: SliceMeta[]) => (peers.alone ? cache.readMany(metas, (m) => records.readMany(m)) : records.readMany(metas));
     this.storage = {
-      load: () => records.load(),
+      load: () => {
+        if (cacheBytes > 0) peers.start();
+        return records.load();
+      },
       write: async (slices, streams) => {
         const carried = deletes.take(slices);
         try {
@@ -75,15 +92,31 @@ export class IndexedDbOutbox extends BaseOutbox {
           deletes.putFailed(carried);
           throw error;
         }
+        if (!peers.shared) cache.add(slices); // used once the outbox knows it is alone
       },
-      read: (meta) => records.read(meta),
-      readMany: (metas) => records.readMany(metas),
-      delete: (metas) => deletes.delete(metas),
-      updateMeta: (meta) => records.updateMeta(meta),
-      setAside: (slice) => records.setAside(slice),
+      read: async (meta) => {
+        const [read] = await readMany([meta]);
+        if (read!.status === "rejected") throw read!.reason;
+        return read!.value;
+      },
+      readMany,
+      delete: (metas) => {
+        cache.forget(metas);
+        return deletes.delete(metas);
+      },
+      updateMeta: (meta) => {
+        cache.forget([meta]);
+        return records.updateMeta(meta);
+      },
+      setAside: (slice) => {
+        cache.forget([slice]);
+        return records.setAside(slice);
+      },
       writeStream: (state) => records.writeStream(state),
       deleteStreams: (dataIds) => records.deleteStreams(dataIds),
       close: async () => {
+        peers.close();
+        cache.clear();
         await deletes.settled();
         await connection.close();
       },
