@@ -10,8 +10,8 @@
 import { keyString } from "../types.js";
 import type { SliceMeta, StoredSlice } from "./types.js";
 
-/** The send cache's budget when none is given: 2 MiB of slices (as the outbox counts bytes), about 1 200 slices of 100 points. */
-export const SEND_CACHE_BYTES = 2 * 1024 * 1024;
+/** The send cache's budget when none is given: 1 MiB of slices as the outbox counts bytes (about 600 slices of 100 points, 75 requests of 8). */
+export const SEND_CACHE_BYTES = 1024 * 1024;
 
 export class SendCache {
   readonly budgetBytes: number;

@@ -43,7 +43,7 @@ export interface IndexedDbOutboxOptions extends OutboxOptions {
   /**
    * Memory for the slices this outbox put until they are sent (indexeddb-send-cache.ts): while the outbox
    * is alone on its database, the uploader reads them from here instead of from IndexedDB. The oldest
-   * leave first; 0 turns it off. @default 2 MiB (2 097 152)
+   * leave first; 0 turns it off. @default 1 MiB (1 048 576)
    */
   sendCacheBytes?: number;
 }
