@@ -34,7 +34,8 @@ async function countTransactions(page: Page): Promise<void> {
     w.__counting = true;
     const transaction = IDBDatabase.prototype.transaction;
     IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase["transaction"]>) {
-      w.__transactions.push(`${args[1] ?? "readonly"}:${[args[0]].flat().join("+")}`);
+      const durability = args[1] === "readwrite" ? `/${args[2]?.durability ?? "default"}` : "";
+      w.__transactions.push(`${args[1] ?? "readonly"}${durability}:${[args[0]].flat().join("+")}`);
       return transaction.apply(this, args);
     } as IDBDatabase["transaction"];
   });
@@ -69,12 +70,18 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox's send path in Chromium", () => {
           }
           await streamer.flush(dataId);
           const readsAlone = reads() - before;
+          // What write() waits for is on disk when it resolves: every transaction that writes slices is strict.
+          const writeKinds = [...new Set(w.__transactions.filter((x) => x.startsWith("readwrite")))].sort();
           w.__run = { streamer, outbox };
-          return { dataId, chunks: chunk, readsAlone, stats: streamer.stats(dataId) };
+          return { dataId, chunks: chunk, readsAlone, writeKinds, stats: streamer.stats(dataId) };
         },
         { name, endpoint: emu.url, apiKey: emu.apiKey, t: ts(0, 200), v: vs(0, 200) },
       );
       expect(online.readsAlone).toBe(0);
+      // Puts (with the deletes they carry) strict; only deletes on their own are relaxed.
+      expect(online.writeKinds).toContain("readwrite/strict:slices+points+streams");
+      expect(online.writeKinds.filter((k) => k.includes("streams") && !k.startsWith("readwrite/strict:"))).toEqual([]);
+      expect(online.writeKinds.filter((k) => !k.includes("streams") && !k.startsWith("readwrite/relaxed:slices+points"))).toEqual([]);
       expect(online.stats).toMatchObject({ pendingSlices: 0, ackedPoints: online.chunks * 8 });
 
       // The outage: chunk requests fail at the network level; more chunks go into the outbox (and its cache).
@@ -136,7 +143,7 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox's send path in Chromium", () => {
           const outbox = new IndexedDbOutbox({ name });
           const stream = { dataId, pointsPerChunk: 4, endpoint: client.endpoint, streamPrefix: "/metrology" as const, nextChunkIndex: { T: 2 }, phase: "open" as const, createdAt: 1, updatedAt: 2 };
           const reads = () => w.__transactions.filter((x) => x.startsWith("readonly:") && x.includes("points")).length;
-          const writes = () => w.__transactions.filter((x) => x.startsWith("readwrite:")).length;
+          const writes = () => w.__transactions.filter((x) => x.startsWith("readwrite")).length;
           // An ack's delete goes with the put that follows it: one readwrite transaction for both.
           const [p0, p1] = await outbox.put([0, 1].map((i) => ({ dataId: "probe", channel: "X", chunkIndex: 100 + i, timestamps: [t[0]!], values: [i], complete: true })));
           const writesBefore = writes();
