@@ -6,7 +6,6 @@
  */
 import { CorruptSliceError, OutboxReadError } from "./errors.js";
 import type { IndexedDbConnection } from "./indexeddb-connection.js";
-import { deleteVersions } from "./indexeddb-deletes.js";
 import { metaOf, pointsOf, tuple, type StoredCorruptSlice, type StoredPoints } from "./indexeddb-schema.js";
 import { isQuotaError, OutboxQuotaError } from "./outbox-quota-error.js";
 import type { StorageEstimate } from "./storage-estimate.js";
@@ -47,14 +46,11 @@ export class IndexedDbRecords {
     return { slices, streams, corrupt: corrupt.map(({ leftPoints: _l, ...c }) => c) };
   }
 
-  /**
-   * Slices (metadata and points) and stream states in one strict transaction: on disk when it resolves.
-   * It also carries `deletes` of acknowledged versions (indexeddb-deletes.ts; none of the keys written).
-   */
-  async write(slices: StoredSlice[], streams: StreamState[], deletes: SliceMeta[] = []): Promise<void> {
+  /** Slices (metadata and points) and stream states in one strict transaction: on disk when it resolves. */
+  async write(slices: StoredSlice[], streams: StreamState[]): Promise<void> {
     const tx = await this.#connection.transaction(["slices", "points", "streams"], "readwrite");
     try {
-      const writes: Promise<unknown>[] = deleteVersions(tx, deletes);
+      const writes: Promise<unknown>[] = [];
       for (const s of slices) {
         writes.push(tx.objectStore("slices").put(metaOf(s)));
         writes.push(tx.objectStore("points").put(pointsOf(s), tuple(s)));

@@ -14,7 +14,9 @@
  *
  * Its parts: the connection (indexeddb-connection.ts), the records — a `put`'s slices and states written
  * in one strict transaction, a request's slices read in one (indexeddb-records.ts) — the deletes of
- * acknowledged versions, relaxed and not waited for (indexeddb-deletes.ts), the schema and its upgrades
+ * acknowledged versions, gathered, relaxed and not waited for (indexeddb-deletes.ts), the send cache of
+ * slices it put (indexeddb-send-cache.ts) with the peers that decide when it may serve
+ * (indexeddb-peers.ts), the schema and its upgrades
  * (indexeddb-schema.ts), usage, quota and persistence (storage-estimate.ts).
  */
 import type { SliceKey } from "../types.js";
@@ -85,11 +87,10 @@ export class IndexedDbOutbox extends BaseOutbox {
         return records.load();
       },
       write: async (slices, streams) => {
-        const carried = deletes.take(slices);
         try {
-          await records.write(slices, streams, carried);
+          await records.write(slices, streams);
         } catch (error) {
-          deletes.putFailed(carried);
+          deletes.flush(); // deletes waiting free space: a refused put must not wait for them
           throw error;
         }
         if (!peers.shared) cache.add(slices); // used once the outbox knows it is alone

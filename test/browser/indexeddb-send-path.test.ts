@@ -1,8 +1,8 @@
 /**
  * IndexedDbOutbox's fast send path in a real headless Chromium, against a real emulator process: the send
  * cache (slices this outbox put are sent without a read transaction while it is alone on its database),
- * deletes that ride with the next put, and the faults around them — a reload mid-outage (the cache and the
- * deletes not yet written are lost), a second tab taking over the database. Each ends by reading the
+ * deletes that gather and go as key ranges, and the faults around them — a reload mid-outage (the cache and
+ * the deletes not yet written are lost), a second tab taking over the database; both end by reading the
  * server back point by point.
  */
 import type { Page } from "playwright-core";
@@ -42,7 +42,7 @@ async function countTransactions(page: Page): Promise<void> {
 }
 
 describe.skipIf(skipBrowser)("IndexedDbOutbox's send path in Chromium", () => {
-  it("alone on its database, an outbox sends what it put without a read transaction and its deletes ride with the next put; a reload mid-outage loses neither a reading nor a delete's effect", async () => {
+  it("alone on its database, an outbox sends what it put without a read transaction; a reload mid-outage (cache and gathered deletes lost) loses no reading and sends nothing wrong", async () => {
     const name = "send-path-reload";
     await withBrowserPage(`${emu.url}/healthz`, async (page) => {
       await countTransactions(page);
@@ -143,14 +143,6 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox's send path in Chromium", () => {
           const outbox = new IndexedDbOutbox({ name });
           const stream = { dataId, pointsPerChunk: 4, endpoint: client.endpoint, streamPrefix: "/metrology" as const, nextChunkIndex: { T: 2 }, phase: "open" as const, createdAt: 1, updatedAt: 2 };
           const reads = () => w.__transactions.filter((x) => x.startsWith("readonly:") && x.includes("points")).length;
-          const writes = () => w.__transactions.filter((x) => x.startsWith("readwrite")).length;
-          // An ack's delete goes with the put that follows it: one readwrite transaction for both.
-          const [p0, p1] = await outbox.put([0, 1].map((i) => ({ dataId: "probe", channel: "X", chunkIndex: 100 + i, timestamps: [t[0]!], values: [i], complete: true })));
-          const writesBefore = writes();
-          await outbox.ackAll([p0!, p1!]);
-          const [p2] = await outbox.put([{ dataId: "probe", channel: "X", chunkIndex: 102, timestamps: [t[0]!], values: [2], complete: true }]);
-          const writesForAckAndPut = writes() - writesBefore;
-          await outbox.remove([p2!]);
           // Poll until the outbox is alone: a slice it put is then read without a transaction.
           let readsOfLast = -1;
           for (let i = 0; i < 200 && readsOfLast !== 0; i++) {
@@ -166,11 +158,10 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox's send path in Chromium", () => {
           const before = reads();
           const cached = await outbox.read(k0!);
           w.__a = { outbox, k0 };
-          return { dataId, writesForAckAndPut, alone: readsOfLast === 0, cachedValues: cached?.values, cachedReads: reads() - before };
+          return { dataId, alone: readsOfLast === 0, cachedValues: cached?.values, cachedReads: reads() - before };
         },
         { name, endpoint: emu.url, apiKey: emu.apiKey, t: ts(0, 8), v: vs(0, 8) },
       );
-      expect(a.writesForAckAndPut).toBe(1);
       expect(a.alone).toBe(true);
       expect(a.cachedValues).toEqual(vs(0, 4));
       expect(a.cachedReads).toBe(0);
@@ -213,6 +204,44 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox's send path in Chromium", () => {
       const back = await readBack(emu, a.dataId);
       expect(Object.keys(back.properties)).toEqual(["T"]);
       expect(back.properties.T).toMatchObject({ values: [...newer, ...vs(4, 4)], unix_timestamp_ms: ts(0, 8).map((x) => x * 1000) });
+    });
+  });
+
+  it("deletes gather: acks resolve at once, one relaxed transaction deletes runs of chunks as key ranges, never a chunk still pending inside a range nor a newer version", async () => {
+    const name = "send-path-deletes";
+    await withBrowserPage(`${emu.url}/healthz`, async (page) => {
+      await countTransactions(page);
+      const out = await page.evaluate(
+        async ({ name, t }) => {
+          const { IndexedDbOutbox } = window.AtomscaleStream;
+          const w = window as unknown as { __transactions: string[] };
+          const writes = () => w.__transactions.filter((x) => x.startsWith("readwrite"));
+          const outbox = new IndexedDbOutbox({ name });
+          const slice = (channel: string, chunkIndex: number, value: number) => ({ dataId: "d", channel, chunkIndex, timestamps: [t + chunkIndex], values: [value], complete: true });
+          // Chunks 0–5 of two channels; 2 of T stays pending, 4 of T gets a newer version after its ack.
+          const metas = await outbox.put(["T", "P"].flatMap((c) => [0, 1, 2, 3, 4, 5].map((k) => slice(c, k, k))));
+          const before = writes().length;
+          const acked = await outbox.ackAll(metas.filter((m) => !(m.channel === "T" && m.chunkIndex === 2)));
+          const writesAtAck = writes().length - before; // none yet: the deletes gather
+          const [newer] = await outbox.put([slice("T", 4, 40)]);
+          const pending = outbox.slices().map((m) => `${m.channel}#${m.chunkIndex}`);
+          await outbox.close(); // writes what gathered
+          const deleteWrites = writes().slice(before).filter((x) => x.startsWith("readwrite/relaxed"));
+          const again = new IndexedDbOutbox({ name });
+          await again.open();
+          const stored = again.slices().map((m) => `${m.channel}#${m.chunkIndex}@${m.version === newer!.version ? "newer" : m.version === metas[2]!.version ? "pending" : m.version}`);
+          const values = (await Promise.all(again.slices().map((m) => again.read(m)))).map((s) => s?.values[0]);
+          await again.close();
+          return { acked: acked.every(Boolean) && acked.length === 11, writesAtAck, pending, deleteWrites, stored, values };
+        },
+        { name, t: T0 },
+      );
+      expect(out.acked).toBe(true);
+      expect(out.writesAtAck).toBe(0);
+      expect(out.pending).toEqual(["T#2", "T#4"]);
+      expect(out.deleteWrites).toEqual(["readwrite/relaxed:slices+points"]);
+      expect(out.stored).toEqual(["T#2@pending", "T#4@newer"]);
+      expect(out.values).toEqual([2, 40]);
     });
   });
 });
