@@ -110,7 +110,10 @@ export class IndexedDbDeletes {
     if (metas.length === 0) return Promise.resolve();
     this.#waiting.push(...metas);
     if (this.#waiting.length >= DELETE_BATCH) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), DELETE_DELAY_MS);
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), DELETE_DELAY_MS);
+      (this.#timer as { unref?: () => void }).unref?.(); // a lost delete is harmless: never keep a process alive for one
+    }
     return Promise.resolve();
   }
 

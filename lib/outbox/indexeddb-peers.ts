@@ -46,6 +46,8 @@ export class IndexedDbPeers {
       if (event.data?.type === "hello") channel.postMessage({ type: "here" } satisfies Message);
       this.#shared();
     };
+    // Outside browsers (an IndexedDB shim under Node or Deno) the channel must not keep the process alive.
+    (channel as { unref?: () => void }).unref?.();
     channel.postMessage({ type: "hello" } satisfies Message);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
