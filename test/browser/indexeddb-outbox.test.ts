@@ -307,7 +307,8 @@ describe.skipIf(skipBrowser)("IndexedDbOutbox in Chromium", () => {
           const { AtomscaleClient, IndexedDbOutbox, TimeseriesStreamer } = window.AtomscaleStream;
           const client = new AtomscaleClient({ apiKey, endpoint });
           const { dataId } = await client.initializeStream({ pointsPerChunk: 5, streamName: "damaged in IndexedDB" });
-          const outbox = new IndexedDbOutbox({ name });
+          // The damage below is done behind the outbox's back: every read must go to IndexedDB (no send cache).
+          const outbox = new IndexedDbOutbox({ name, sendCacheBytes: 0 });
           const stream = { dataId, pointsPerChunk: 5, endpoint: client.endpoint, streamPrefix: "/metrology" as const, nextChunkIndex: { T: 3, P: 3 }, phase: "open" as const, createdAt: 1, updatedAt: 2 };
           const slices = ["T", "P"].flatMap((channel) => [0, 1, 2].map((c) => ({ dataId, channel, chunkIndex: c, timestamps: t.slice(c * 5, c * 5 + 5), values: v.slice(c * 5, c * 5 + 5), complete: true })));
           await outbox.put(slices, [stream]);
