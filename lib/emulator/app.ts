@@ -5,7 +5,7 @@
  * mounted under every served prefix. Choices the docs leave open are listed in the README.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimit } from "./middleware/body-limit.js";
 import { cors } from "hono/cors";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { fail } from "./respond.js";
