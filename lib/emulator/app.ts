@@ -74,7 +74,10 @@ export function createApp(options: AppOptions): Hono<StreamEnv> {
   });
   app.notFound((c) => fail(c, 404, "Not Found"));
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // 503 once the database cannot be used (its worker stopped): a supervisor restarts the emulator.
+  app.get("/healthz", (c) =>
+    store.db.failure ? c.json({ status: "database_stopped", detail: store.db.failure.message }, 503) : c.json({ status: "ok" }),
+  );
   app.get(CONFIG_PATH, configRoute(options.apiKey, options.listenAddress ?? (() => undefined)));
 
   // Every API path needs the key; a body over the limit is refused before it is read.
