@@ -44,6 +44,19 @@ describe.each([{ thread: false }, { thread: true }])("prepared statements with b
     expect(await db.query(`select 41 + 1 as y`)).toEqual([{ y: 42 }]);
   }, 60_000);
 
+  it("a statement's first use just before a transaction opens is not taken into it: the transaction's rollback keeps its write", async () => {
+    await db.query(`create table t_order (x int4)`);
+    const insert: PreparedStatement = { name: "test_insert_order", text: "insert into t_order select unnest($1::int4[])", types: ["int4[]"] };
+    const written = db.execute(insert, [[1, 2, 3]]);
+    const rolledBack = db.transaction(async (tx) => {
+      await tx.query(`insert into t_order values (100)`);
+      throw new Error("roll back");
+    });
+    await written;
+    await expect(rolledBack).rejects.toThrow("roll back");
+    expect(await db.query(`select x from t_order order by x`)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
+  }, 60_000);
+
   it("refuses a value of the wrong type before sending anything", async () => {
     await expect(db.execute(ECHO, [[1.5], [], [], null, null])).rejects.toThrow(/parameter \$1: int4 expected, got 1.5/);
     await expect(db.execute(ECHO, [[1], [], [], null])).rejects.toThrow(/takes 5 parameters, got 4/);

@@ -27,27 +27,25 @@ export async function createPglite(dataDir: string | undefined): Promise<PGlite>
 export const pgliteLocation = (dataDir: string | undefined): string => (dataDir === undefined ? "memory" : join(dataDir, "pgdata"));
 
 /**
- * Prepared statements of one PGlite session: Parse on first use (concurrent first uses share it),
- * then Bind/Execute/Sync with the parameters already encoded (`bindExecuteMessage`). Each runs alone,
- * between PGlite's own queries and transactions, through PGlite's locks.
+ * Prepared statements of one PGlite session: Parse on first use, then Bind/Execute/Sync with the
+ * parameters already encoded (`bindExecuteMessage`). Parse and the statement run in one turn of
+ * PGlite's locks, so nothing (an explicit transaction's BEGIN above all) can come between them, and
+ * concurrent first uses prepare once.
  */
 export class PgliteStatements {
-  readonly #prepared = new Map<string, Promise<void>>();
+  readonly #prepared = new Set<string>();
   constructor(private readonly db: PGlite) {}
 
-  async run(statement: { name: string; text: string; types: PreparedStatement["types"] }, bind: Uint8Array): Promise<Array<Record<string, string | null>>> {
-    let preparing = this.#prepared.get(statement.name);
-    if (!preparing) {
-      preparing = this.#raw(parseMessage(statement.name, statement.text, statement.types)).then(() => {});
-      this.#prepared.set(statement.name, preparing);
-      preparing.catch(() => this.#prepared.delete(statement.name));
-    }
-    await preparing;
-    return this.#raw(bind);
-  }
-
-  #raw(message: Uint8Array) {
-    return this.db._runExclusiveTransaction(() => this.db._runExclusiveQuery(async () => readRows(await this.db.execProtocolRaw(message))));
+  run(statement: { name: string; text: string; types: PreparedStatement["types"] }, bind: Uint8Array): Promise<Array<Record<string, string | null>>> {
+    return this.db._runExclusiveTransaction(() =>
+      this.db._runExclusiveQuery(async () => {
+        if (!this.#prepared.has(statement.name)) {
+          readRows(await this.db.execProtocolRaw(parseMessage(statement.name, statement.text, statement.types)));
+          this.#prepared.add(statement.name);
+        }
+        return readRows(await this.db.execProtocolRaw(bind));
+      }),
+    );
   }
 }
 
