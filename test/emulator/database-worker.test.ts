@@ -127,7 +127,7 @@ describe("the database worker", () => {
     }
   }, 180_000);
 
-  it("a worker that cannot open its database fails the open with the reason, and leaves no thread behind", async () => {
+  it("a worker that cannot open its database fails the open with the reason", async () => {
     const file = join(await mkdtemp(join(tmpdir(), "atomscale-emu-worker-")), "not-a-directory");
     await writeFile(file, "x");
     await expect(openDatabase({ dataDir: file })).rejects.toThrow(/ENOTDIR|not a directory|EEXIST/i);
