@@ -13,16 +13,23 @@
  * (full: 60 s and 600 s of readings; --quick: 6 s and 60 s) — `outage_rss_growth_mb` is the difference.
  *
  * Run alone: `node bench/outage.mjs [--quick]` prints the figures as JSON. `DIST=/path/to/dist` measures
- * another build (e.g. the one before a change).
+ * another build (e.g. the one before a change); `EMULATOR_DIST=/path/to/dist` another build's emulator.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { dirBytes, freePort, quick, ROOT, serve } from "./common.mjs";
+import { dirBytes, freePort, quick, ROOT, serve as serveThisBuild, spawnProcess } from "./common.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
+
+/** The emulator: this build's, or the one under EMULATOR_DIST. */
+async function serve(args) {
+  if (!process.env.EMULATOR_DIST) return serveThisBuild(args);
+  const p = await spawnProcess([join(process.env.EMULATOR_DIST, "cli/bin.js"), "serve", ...args], [/listening on (\S+)/, /API key: (\S+)/]);
+  return { url: p.found[0], apiKey: p.found[1], pid: p.child.pid, stop: p.stop };
+}
 
 /** One measurement in a child process (`node --expose-gc [flags] bench/outage.mjs --child`). */
 async function measure(nodeFlags, args) {

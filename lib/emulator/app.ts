@@ -5,7 +5,7 @@
  * mounted under every served prefix. Choices the docs leave open are listed in the README.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { bodyLimit } from "./middleware/body-limit.js";
 import { cors } from "hono/cors";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { fail } from "./respond.js";
@@ -74,7 +74,10 @@ export function createApp(options: AppOptions): Hono<StreamEnv> {
   });
   app.notFound((c) => fail(c, 404, "Not Found"));
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // 503 once the database cannot be used (its worker stopped): a supervisor restarts the emulator.
+  app.get("/healthz", (c) =>
+    store.db.failure ? c.json({ status: "database_stopped", detail: store.db.failure.message }, 503) : c.json({ status: "ok" }),
+  );
   app.get(CONFIG_PATH, configRoute(options.apiKey, options.listenAddress ?? (() => undefined)));
 
   // Every API path needs the key; a body over the limit is refused before it is read.

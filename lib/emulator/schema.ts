@@ -82,7 +82,9 @@ create table if not exists data_item_tags (
  * (whole milliseconds) and values are kept as the JSON arrays they arrive and leave as: the database
  * never parses a number (parsing 1 600 numbers per request cost PGlite more than the rest of the
  * request); JSON round-trips float64 exactly. No foreign key to streams: the insert itself checks
- * the stream (one statement per request, no key-share locks).
+ * the stream (one statement per request, no key-share locks). `replaced_points`: the point count of
+ * the version a row's last upsert replaced (0 when it was new), which the upsert returns — the
+ * channel totals need no second lookup per slice (added in place to version 2 databases).
  */
 export const SCHEMA_SLICES = `
 create table if not exists slices (
@@ -96,8 +98,10 @@ create table if not exists slices (
   t_min_ms int8,
   seq bigint not null default nextval('slice_seq'),
   received_at timestamptz not null default now(),
+  replaced_points integer not null default 0,
   primary key (data_id, channel_name, chunk_index)
 );
+alter table slices add column if not exists replaced_points integer not null default 0;
 `;
 
 /** Version 1 → 2: seconds (float8[]) → whole milliseconds (JSON text), no total rows. */

@@ -72,8 +72,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dataDir = options.databaseUrl || options.memory ? undefined : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const lock = dataDir ? await acquireLock(dataDir) : undefined;
   let db;
+  // The database worker dying is reported once here; from then on every request that needs the
+  // database answers 500 (never 2xx) and /healthz 503.
+  const onFailure = (error: Error) => (options.log ?? console.error)(`emulator: ${error.message}${error.cause instanceof Error ? ` Cause: ${error.cause.message}` : ""}`);
   try {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir, memory: options.memory });
+    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir, memory: options.memory, onFailure });
   } catch (error) {
     await lock?.release();
     throw error;

@@ -5,7 +5,9 @@
 import type { Database } from "./database.js";
 import { MIGRATE_V1_TO_V2, SCHEMA_SLICES, SCHEMA_TABLES, SCHEMA_VERSION } from "./schema.js";
 import { Catalogue, EXAMPLE_INSTRUMENT } from "./store/catalogue.js";
-import { readTimeseries, SliceStore, type PutRefusal, type SliceInput } from "./store/slices.js";
+import { SliceStore } from "./store/slice-writes.js";
+import type { PutRefusal, SliceInput } from "./store/slices.js";
+import { readTimeseries } from "./store/timeseries.js";
 import { createStream, finalizeStream, getStream, type NewStream, type StreamRecord } from "./store/streams.js";
 import { attachTags, createTag, listTags } from "./store/tags.js";
 import type { ChunkResponse, TagWire, TimeseriesPropertiesWire } from "../api/wire.js";
