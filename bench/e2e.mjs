@@ -224,3 +224,24 @@ export async function endToEnd() {
 }
 
 const fmtRate = (v) => `${Math.round(v).toLocaleString("en-US")} points/s`;
+
+/**
+ * `node --cpu-prof bench/e2e.mjs [rounds]`: ours alone against the sink, `rounds` times (default 8) after
+ * two warm-ups — the profile of the client's steady state (README, Benchmarks).
+ */
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const total = quick ? 400_000 : 2_000_000;
+  const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
+  const batches = makeBatches(total, CHANNELS, BATCH);
+  const s = await sink();
+  try {
+    for (let w = 0; w < 2; w++) await ours(s.url, batches, total);
+    const runs = [];
+    for (let r = 0; r < rounds; r++) runs.push(await ours(s.url, batches, total));
+    const rate = median(runs.map((m) => total / m.seconds));
+    const cpu = median(runs.map((m) => m.cpu / (total / 1e6)));
+    console.log(`ours: ${fmtRate(rate)}, ${cpu.toFixed(3)} CPU s per million points (median of ${rounds})`);
+  } finally {
+    await s.stop();
+  }
+}

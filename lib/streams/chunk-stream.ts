@@ -44,8 +44,7 @@ export class ChunkStream extends TransformStreamBase<Reading | Reading[], Slice[
         controller = c;
       },
       transform(batch, c) {
-        Chunker.check(batch);
-        const full = chunker.add(batch);
+        const full = chunker.add(batch); // checks each reading as it copies it (a bad one errors the stream)
         if (full.length > 0) c.enqueue(full);
         timer.update(chunker.dirty);
       },

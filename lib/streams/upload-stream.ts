@@ -82,16 +82,16 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
     super({
       async write(batch) {
         if (done) throw new Error(`Stream ${target.dataId} is being finalized: this writable takes no more readings.`);
+        await target.waitForSpace();
+        let full: Slice[];
         try {
-          Chunker.check(batch);
+          full = chunker.add(batch); // checks each reading as it copies it; a bad one takes nothing of the batch
         } catch (error) {
           done = true;
           await sealAll();
           target.detach();
           throw error;
         }
-        await target.waitForSpace();
-        const full = chunker.add(batch);
         // One put per write: the slices it completed and the open chunks with it (design §3.3: the
         // write resolves when all its readings are durable, not only those that filled a chunk).
         await target.accept(full, chunker.nextChunkIndex(), chunker.open());
