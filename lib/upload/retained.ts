@@ -74,7 +74,7 @@ export class RetainedSlices {
       this.#remove(k, old);
     }
     const n = slice.values.length;
-    const { timestamps: _t, values: _v, ...meta } = slice;
+    const meta: Held["slice"] = { dataId: slice.dataId, channel: slice.channel, chunkIndex: slice.chunkIndex, version: slice.version, points: slice.points, bytes: slice.bytes, complete: slice.complete, createdAt: slice.createdAt, units: slice.units };
     if (n * 16 > this.#limit) return; // larger than everything that may be held
     let held: Held;
     if (n > this.#segmentPoints) {
