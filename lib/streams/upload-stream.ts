@@ -24,6 +24,11 @@ export interface UploadTarget {
   readonly dataId: string;
   readonly pointsPerChunk: number;
   readonly startChunkIndex: Readonly<Record<string, number>>;
+  /**
+   * Whether `accept` keeps the open chunks (a durable outbox does; a MemoryOutbox would only hold them twice).
+   * When false, no copy of them is made for each write. @default true
+   */
+  readonly keepsOpenChunks?: boolean;
   /** Resolves when there is room in the outbox (backpressure). */
   waitForSpace(): Promise<void>;
   /**
@@ -31,7 +36,7 @@ export interface UploadTarget {
    * chunks (every point not yet in a slice; kept in the stream's state by a durable outbox, put as short
    * slices by the next process if this one ends first). Must start the put synchronously.
    */
-  accept(slices: Slice[], nextChunkIndex: Record<string, number>, open?: Slice[]): Promise<void>;
+  accept(slices: Slice[], nextChunkIndex: Record<string, number>, open?: Slice[] | undefined): Promise<void>;
   /** Report a failure that no caller is waiting for (a timer's partial put). */
   report(error: unknown): void;
   finalize(timeoutMs: number | undefined): Promise<unknown>;
@@ -55,18 +60,20 @@ export interface UploadTarget {
 export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
   constructor(target: UploadTarget, options: UploadStreamOptions = {}) {
     const chunker = new Chunker({ pointsPerChunk: target.pointsPerChunk, startChunkIndex: target.startChunkIndex });
+    // A copy of every open chunk, for each write, only where they are kept.
+    const open = target.keepsOpenChunks === false ? () => undefined : () => chunker.open();
     let done = false;
     const timer = new LatencyTimer(options.maxLatencyMs, () => {
       if (done) return;
       const partials = chunker.partials();
-      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), open()).catch((e: unknown) => target.report(e));
     });
     // Send the open chunks now as partial slices (their readings are durable already: this makes them
     // visible sooner, e.g. when a page is hidden — see persistOnPageHide).
     const sendOpen = () => {
       if (done) return;
       const partials = chunker.partials();
-      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), chunker.open()).catch((e: unknown) => target.report(e));
+      if (partials.length > 0) target.accept(partials, chunker.nextChunkIndex(), open()).catch((e: unknown) => target.report(e));
     };
     const sealAll = async () => {
       timer.stop();
@@ -94,7 +101,7 @@ export class UploadStream extends WritableStreamBase<Reading | Reading[]> {
         }
         // One put per write: the slices it completed and the open chunks with it (design §3.3: the
         // write resolves when all its readings are durable, not only those that filled a chunk).
-        await target.accept(full, chunker.nextChunkIndex(), chunker.open());
+        await target.accept(full, chunker.nextChunkIndex(), open());
         if (!done) timer.update(chunker.dirty);
       },
       async close() {
