@@ -23,11 +23,11 @@ interface ChannelBuffer {
   timestamps: number[];
   values: number[];
   units: string | undefined;
-  /** Points added since the last partial slice was taken. */
-  dirty: boolean;
+  /** Points of the open chunk already sent in a partial slice (it is dirty while `n` is above it). */
+  sent: number;
   /** The `add` call that saved this buffer's state below (to undo that call's readings). */
   epoch: number;
-  saved: { chunkIndex: number; n: number; timestamps: number[]; values: number[]; units: string | undefined; dirty: boolean } | undefined;
+  saved: { chunkIndex: number; n: number; timestamps: number[]; values: number[]; units: string | undefined; sent: number } | undefined;
 }
 
 export interface ChunkerOptions {
@@ -71,13 +71,35 @@ export class Chunker {
     const out: Slice[] = [];
     const epoch = ++this.#epoch;
     if (!Array.isArray(batch)) {
-      this.#addOne(batch as Reading, undefined, epoch, out);
+      this.#addOne(batch as Reading, epoch, out);
       return out;
     }
+    // The hot loop, written out here (not a call per reading); the rare paths are calls.
     const readings = batch as readonly Reading[];
+    const channels = this.#channels;
+    const ppc = this.pointsPerChunk;
     let i = 0;
     try {
-      for (; i < readings.length; i++) this.#addOne(readings[i]!, i, epoch, out);
+      for (; i < readings.length; i++) {
+        const r = readings[i]!;
+        let ch = typeof r === "object" && r !== null ? channels.get(r.channel) : undefined;
+        // A channel first seen (or not an object: throws), or first touched in this call (its state saved for an undo).
+        if (ch === undefined || ch.epoch !== epoch) ch = this.#touch(r, i, epoch, ch);
+        const t = r.t;
+        const value = r.value;
+        // Finite numbers (NaN and ±Infinity fail both comparisons), times in epoch seconds; else checkReading throws naming the field.
+        if (typeof t !== "number" || !(Math.abs(t) < MAX_EPOCH_SECONDS) || typeof value !== "number" || value - value !== 0) checkReading(r, i);
+        const units = r.units;
+        if (units !== undefined && units !== ch.units) {
+          checkReading(r, i); // units: a string without NUL
+          ch.units = units;
+        }
+        const n = ch.n;
+        ch.timestamps[n] = t;
+        ch.values[n] = value;
+        ch.n = n + 1;
+        if (n + 1 === ppc) out.push(this.#handOver(ch, true));
+      }
     } catch (error) {
       this.#undo(epoch);
       throw error;
@@ -85,27 +107,30 @@ export class Chunker {
     return out;
   }
 
-  #addOne(r: Reading, index: number | undefined, epoch: number, out: Slice[]): void {
-    if (typeof r !== "object" || r === null) return checkReading(r, index); // throws
+  /** The rare path of the hot loop: a channel first seen (checked whole, opened) or first touched in call `epoch` (saved). */
+  #touch(r: Reading, index: number, epoch: number, ch: ChannelBuffer | undefined): ChannelBuffer {
+    if (ch === undefined) return this.#open(r, index, epoch);
+    this.#save(ch, epoch);
+    return ch;
+  }
+
+  /** One reading (not a batch): checked before it changes anything, so nothing needs undoing. */
+  #addOne(r: Reading, epoch: number, out: Slice[]): void {
+    if (typeof r !== "object" || r === null) return checkReading(r); // throws
     let ch = this.#channels.get(r.channel);
-    if (ch === undefined) ch = this.#open(r, index, epoch);
-    else if (ch.epoch !== epoch && index !== undefined) this.#save(ch, epoch); // a single reading is checked before it changes anything
+    if (ch === undefined) ch = this.#open(r, undefined, epoch);
     const t = r.t;
     const value = r.value;
-    // Finite numbers (NaN and ±Infinity fail both comparisons), times in epoch seconds.
-    if (typeof t !== "number" || !(Math.abs(t) < MAX_EPOCH_SECONDS) || typeof value !== "number" || value - value !== 0) {
-      return checkReading(r, index); // throws, naming the field
-    }
+    if (typeof t !== "number" || !(Math.abs(t) < MAX_EPOCH_SECONDS) || typeof value !== "number" || value - value !== 0) checkReading(r);
     const units = r.units;
     if (units !== undefined && units !== ch.units) {
-      checkReading(r, index); // units: a string without NUL
+      checkReading(r);
       ch.units = units;
     }
     const n = ch.n;
     ch.timestamps[n] = t;
     ch.values[n] = value;
     ch.n = n + 1;
-    ch.dirty = true;
     if (n + 1 === this.pointsPerChunk) out.push(this.#handOver(ch, true));
   }
 
@@ -119,7 +144,7 @@ export class Chunker {
       timestamps: this.#template.slice(),
       values: this.#template.slice(),
       units: r.units,
-      dirty: false,
+      sent: 0,
       epoch,
       saved: undefined, // new in this call: undone by removing it
     };
@@ -130,7 +155,7 @@ export class Chunker {
   /** Remember a buffer's state as this `add` call found it. */
   #save(ch: ChannelBuffer, epoch: number): void {
     ch.epoch = epoch;
-    ch.saved = { chunkIndex: ch.chunkIndex, n: ch.n, timestamps: ch.timestamps, values: ch.values, units: ch.units, dirty: ch.dirty };
+    ch.saved = { chunkIndex: ch.chunkIndex, n: ch.n, timestamps: ch.timestamps, values: ch.values, units: ch.units, sent: ch.sent };
   }
 
   /**
@@ -150,7 +175,7 @@ export class Chunker {
       ch.timestamps = saved.timestamps;
       ch.values = saved.values;
       ch.units = saved.units;
-      ch.dirty = saved.dirty;
+      ch.sent = saved.sent;
       ch.epoch = 0;
       ch.saved = undefined;
     }
@@ -168,7 +193,7 @@ export class Chunker {
     ch.n = 0;
     ch.timestamps = this.#template.slice();
     ch.values = this.#template.slice();
-    ch.dirty = false;
+    ch.sent = 0;
     return slice;
   }
 
@@ -179,7 +204,7 @@ export class Chunker {
 
   /** True when some channel holds points not yet sent in any slice. */
   get dirty(): boolean {
-    for (const ch of this.#channels.values()) if (ch.dirty) return true;
+    for (const ch of this.#channels.values()) if (ch.n > ch.sent) return true;
     return false;
   }
 
@@ -197,9 +222,9 @@ export class Chunker {
   partials(): Slice[] {
     const out: Slice[] = [];
     for (const ch of this.#channels.values()) {
-      if (!ch.dirty || ch.n === 0) continue;
+      if (ch.n <= ch.sent) continue;
       out.push(this.#copy(ch));
-      ch.dirty = false;
+      ch.sent = ch.n;
     }
     return out;
   }
