@@ -78,7 +78,7 @@ export class TimeseriesStreamer extends EventTarget {
   readonly #writes: StreamWrites;
   readonly #finalizer: StreamFinalizer;
   readonly #writables = new Map<string, UploadStream>();
-  readonly #log: (level: LogLevel, message: string) => void;
+  readonly #log: (level: LogLevel, message: string | (() => string)) => void;
   readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
 
@@ -373,7 +373,7 @@ export class TimeseriesStreamer extends EventTarget {
 
   #acked(dataId: string, slices: SliceMeta[]): void {
     this.#progress.acked(dataId, slices);
-    this.#log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
+    this.#log("trace", () => `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
     const { ackedPoints, acceptedPoints } = this.#progress.of(dataId);
     this.#emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: this.outbox.pendingCount(dataId) });
   }

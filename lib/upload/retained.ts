@@ -13,8 +13,11 @@
 import type { StoredSlice } from "../outbox/outbox.js";
 import { keyString } from "../types.js";
 
-/** Points per segment (at most): 512 KiB of timestamps and values. */
-const SEGMENT_POINTS = 32_768;
+/**
+ * Points per segment (at most): 2 × 32 KiB, below the size at which malloc maps fresh pages from the
+ * system (128 KiB in glibc), so that segments freed with an earlier streamer are reused without page faults.
+ */
+const SEGMENT_POINTS = 4096;
 
 interface Segment {
   readonly timestamps: Float64Array;
