@@ -47,7 +47,7 @@ function send(req: TransportRequest, http: HttpAgent, https: HttpsAgent, mayRetr
       done(() => reject(abortError(signal!)));
       outgoing.destroy();
     };
-    // The body goes to the socket as the string it is (encoded once, outside the JS heap): no Buffer copy.
+    // The body goes to node:http as the string it is (no Buffer made of it here); content-length counts its UTF-8 bytes.
     const outgoing = (secure ? httpsRequest : httpRequest)(
       { ...target.options, method: "POST", agent: secure ? https : http, headers: { ...req.headers, "content-length": Buffer.byteLength(req.body, "utf8") } },
       (res: IncomingMessage) => {
