@@ -41,8 +41,15 @@ interface Held {
 export class RetainedSlices {
   readonly #limit: number;
   readonly #segmentPoints: number;
-  /** keyString → held slice, in the order acked (a Map iterates in insertion order). */
+  /** keyString → held slice. */
   readonly #held = new Map<string, Held>();
+  /**
+   * Keys in the order acked, oldest at `#head` (entries whose slice was replaced or dropped since are
+   * skipped when reached). Not the Map's own order: iterating a Map from its start walks over every entry
+   * deleted since its last rehash, so evicting the oldest one by one cost O(held) each.
+   */
+  #order: Array<[string, Held]> = [];
+  #head = 0;
   /** Segments in use, oldest first; the last is filled next. */
   readonly #segments: Segment[] = [];
   /** An emptied segment kept for the next one (no new allocation while sending steadily). */
@@ -94,11 +101,19 @@ export class RetainedSlices {
       held = { slice: meta, segment, offset, points: n, own: undefined };
     }
     this.#held.set(k, held);
+    this.#order.push([k, held]);
     this.#bytes += slice.bytes;
     // The oldest acked go first, until what is held fits (never the slice just added).
-    for (const [key, h] of this.#held) {
-      if (this.footprintBytes <= this.#limit || h === held) break;
-      this.#remove(key, h);
+    while (this.footprintBytes > this.#limit && this.#head < this.#order.length) {
+      const [key, h] = this.#order[this.#head]!;
+      if (h === held) break;
+      this.#head++;
+      if (this.#held.get(key) === h) this.#remove(key, h);
+    }
+    // Squeeze out what was passed or replaced once it outnumbers what is held (amortised O(1) a slice).
+    if (this.#order.length > 2 * this.#held.size + 1024) {
+      this.#order = this.#order.slice(this.#head).filter(([key, h]) => this.#held.get(key) === h);
+      this.#head = 0;
     }
   }
 
@@ -159,5 +174,9 @@ export class RetainedSlices {
   /** Forget a stream (finalized). */
   drop(dataId: string): void {
     for (const [k, h] of this.#held) if (h.slice.dataId === dataId) this.#remove(k, h);
+    if (this.#held.size === 0) {
+      this.#order = [];
+      this.#head = 0;
+    }
   }
 }

@@ -56,6 +56,22 @@ describe("RetainedSlices", () => {
     });
   });
 
+  it("a key acked again counts from its newest ack: the slices acked before it go first", () => {
+    const limit = 64 * 100 * 16;
+    const r = new RetainedSlices(limit);
+    const first = slice("S", "a", 0, 100);
+    r.add(first);
+    for (let c = 1; c < 40; c++) r.add(slice("S", "a", c, 100));
+    const again = slice("S", "a", 0, 100, 7); // chunk 0 acked again (a re-sent version): now the newest
+    r.add(again);
+    for (let c = 40; c < 70; c++) r.add(slice("S", "a", c, 100)); // past the limit: the oldest go
+    const held = r.of("S").get("a")!;
+    expect(held.get(0)).toEqual(again);
+    expect(held.has(1)).toBe(false);
+    expect(held.has(69)).toBe(true);
+    expect(r.footprintBytes).toBeLessThanOrEqual(limit);
+  });
+
   it("a slice larger than a segment is held on its own; one larger than the limit is not held; limit 0 holds nothing", () => {
     const r = new RetainedSlices(64 * 100 * 16);
     const big = slice("L", "x", 0, 3000);
