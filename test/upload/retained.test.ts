@@ -1,4 +1,4 @@
-/** RetainedSlices: acked slices' points held in segments, newest version per key, oldest evicted first. */
+/** RetainedSlices: acked slices held up to a byte limit, newest version per key, oldest evicted first. */
 import { describe, expect, it } from "vitest";
 import type { StoredSlice } from "../../lib/outbox/outbox.js";
 import { sliceBytes } from "../../lib/outbox/outbox.js";
@@ -36,8 +36,8 @@ describe("RetainedSlices", () => {
     expect(r.of("B").get("__proto__")!.get(0)).toEqual(b0);
   });
 
-  it("holds no more than its limit: the oldest acked go first, emptied segments are filled again with the right points", () => {
-    const limit = 64 * 100 * 16; // segments of 1 600 points (a quarter of the limit each)
+  it("holds no more than its limit: the oldest acked go first, the rest exactly as given", () => {
+    const limit = 64 * 100 * 16; // about 60 slices of 100 points
     const r = new RetainedSlices(limit);
     const all: StoredSlice[] = [];
     for (let c = 0; c < 300; c++) {
@@ -72,7 +72,7 @@ describe("RetainedSlices", () => {
     expect(r.footprintBytes).toBeLessThanOrEqual(limit);
   });
 
-  it("a slice larger than a segment is held on its own; one larger than the limit is not held; limit 0 holds nothing", () => {
+  it("a large slice is held; one larger than the limit is not; limit 0 holds nothing", () => {
     const r = new RetainedSlices(64 * 100 * 16);
     const big = slice("L", "x", 0, 3000);
     r.add(big);
