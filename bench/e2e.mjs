@@ -140,8 +140,8 @@ async function ceilingHttp(url, bodies) {
 
 /**
  * Body encoding, before and after issue 17, in turns: the request's JSON written straight as text from the
- * slices' arrays (typed arrays here, as the chunker makes them) ÷ the former path (a body object, each
- * typed array copied into a plain array, JSON.stringify).
+ * slices' arrays (plain arrays of doubles, as the chunker hands them; channels sharing their timestamps)
+ * ÷ the former path (a body object per request, each array copied, JSON.stringify).
  */
 function encodeFigure(batches) {
   const slices = batches.slice(0, 200).map((batch) => {
@@ -152,7 +152,7 @@ function encodeFigure(batches) {
       ch.t.push(r.t);
       ch.v.push(r.value);
     }
-    return [...by].map(([name, ch]) => [name, { timestamps: Float64Array.from(ch.t), values: Float64Array.from(ch.v) }]);
+    return [...by].map(([name, ch]) => [name, { timestamps: ch.t, values: ch.v }]);
   });
   const before = (entries, i) => {
     const channels = Object.create(null);
@@ -175,7 +175,7 @@ function encodeFigure(batches) {
   }
   const points = slices.length * 5 * BATCH;
   return [
-    { name: "encode_points_per_s", value: points / median(a), unit: "points/s", note: "request bodies written straight as JSON text (chunk/multi, 8 × 100 points from Float64Arrays)" },
+    { name: "encode_points_per_s", value: points / median(a), unit: "points/s", note: "request bodies written straight as JSON text (chunk/multi, 8 × 100 points, channels sharing their timestamps)" },
     { name: "encode_vs_stringify", value: median(b) / median(a), unit: "ratio", note: `that ÷ the former encoding (body object, Array.from per array, JSON.stringify): ${fmtRate(points / median(b))}, median of 9 rounds in turns` },
   ];
 }
@@ -224,3 +224,24 @@ export async function endToEnd() {
 }
 
 const fmtRate = (v) => `${Math.round(v).toLocaleString("en-US")} points/s`;
+
+/**
+ * `node --cpu-prof bench/e2e.mjs [rounds]`: ours alone against the sink, `rounds` times (default 8) after
+ * two warm-ups — the profile of the client's steady state (README, Benchmarks).
+ */
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const total = quick ? 400_000 : 2_000_000;
+  const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
+  const batches = makeBatches(total, CHANNELS, BATCH);
+  const s = await sink();
+  try {
+    for (let w = 0; w < 2; w++) await ours(s.url, batches, total);
+    const runs = [];
+    for (let r = 0; r < rounds; r++) runs.push(await ours(s.url, batches, total));
+    const rate = median(runs.map((m) => total / m.seconds));
+    const cpu = median(runs.map((m) => m.cpu / (total / 1e6)));
+    console.log(`ours: ${fmtRate(rate)}, ${cpu.toFixed(3)} CPU s per million points (median of ${rounds})`);
+  } finally {
+    await s.stop();
+  }
+}

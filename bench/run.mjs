@@ -60,9 +60,13 @@ async function throughChunkStream(batches, ppc) {
 async function chunkStreamVsLoop() {
   const total = quick ? 400_000 : 2_000_000;
   const batches = makeBatches(total, 8, 800);
-  const rounds = quick ? 3 : 5;
-  plainLoop(batches, 100); // warm-up
-  await throughChunkStream(batches, 100);
+  const rounds = quick ? 5 : 7;
+  // Warm-up, as for the end-to-end runs: a few rounds each until both are optimised code (one round of
+  // 400 000 readings takes ~20 ms, much of it in the interpreter and the baseline compiler the first times).
+  for (let w = 0; w < 3; w++) {
+    plainLoop(batches, 100);
+    await throughChunkStream(batches, 100);
+  }
   const ours = [];
   const loop = [];
   for (let r = 0; r < rounds; r++) {

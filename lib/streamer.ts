@@ -76,7 +76,7 @@ export class TimeseriesStreamer extends TypedEventTarget<TimeseriesStreamerEvent
   readonly #writes: StreamWrites;
   readonly #finalizer: StreamFinalizer;
   readonly #writables = new Map<string, UploadStream>();
-  readonly #log: (level: LogLevel, message: string) => void;
+  readonly #log: (level: LogLevel, message: string | (() => string)) => void;
   readonly #waiters = new Waiters(() => this.#closed);
   #closed = false;
 
@@ -95,7 +95,7 @@ export class TimeseriesStreamer extends TypedEventTarget<TimeseriesStreamerEvent
     this.outbox = options.outbox ?? new MemoryOutbox();
     this.#log = leveledLog(options.logger, verbosity);
     /** How every part logs and dispatches events. */
-    const say: { log: (level: LogLevel, message: string) => void; emit: Emit } = { log: this.#log, emit: (type, detail) => this.#emit(type, detail) };
+    const say: { log: (level: LogLevel, message: string | (() => string)) => void; emit: Emit } = { log: this.#log, emit: (type, detail) => this.#emit(type, detail) };
     this.#writes = new StreamWrites({
       outbox: this.outbox,
       client: this.client,

@@ -1,8 +1,7 @@
 /**
- * Request bodies of the hot path written straight as JSON text: each channel's arrays are joined into the
- * text where they stand (plain arrays or typed arrays alike), with no intermediate body object and no
- * copy of a typed array into a plain one. The text is exactly what `JSON.stringify` makes of the same
- * body (same key order; a non-finite or non-number entry takes JSON.stringify's own path, e.g. NaN → null).
+ * Request bodies of the hot path written straight as JSON text: each channel's arrays are written into the
+ * text where they stand, with no intermediate body object. The text is exactly what `JSON.stringify` makes
+ * of the same body (same key order; NaN → null as JSON.stringify has it).
  */
 import type { ChannelPoints, NumberArray } from "./types.js";
 
@@ -11,28 +10,46 @@ export function chunkBodyText(dataId: string, chunkIndex: number, channelName: s
   return `{"data_id":${JSON.stringify(dataId)},"chunk_index":${JSON.stringify(chunkIndex)},"channel_name":${JSON.stringify(channelName)},${pointsText(points)}}`;
 }
 
-/** `POST {prefix}/stream/chunk/multi` body. */
+/**
+ * `POST {prefix}/stream/chunk/multi` body. Channels of one instrument usually share their timestamps (one
+ * line, one time): a channel whose timestamps equal the previous channel's reuses their text.
+ */
 export function chunkMultiBodyText(dataId: string, chunkIndex: number, channels: ReadonlyArray<readonly [string, ChannelPoints]>): string {
   let text = `{"data_id":${JSON.stringify(dataId)},"chunk_index":${JSON.stringify(chunkIndex)},"channels":{`;
+  let lastTimestamps: NumberArray | undefined;
+  let lastText = "";
   for (let i = 0; i < channels.length; i++) {
     const [name, points] = channels[i]!;
-    text += `${i === 0 ? "" : ","}${JSON.stringify(name)}:{${pointsText(points)}}`;
+    if (lastTimestamps === undefined || !sameNumbers(points.timestamps, lastTimestamps)) {
+      lastTimestamps = points.timestamps;
+      lastText = numbers(points.timestamps);
+    }
+    text += `${i === 0 ? "" : ","}${JSON.stringify(name)}:{"timestamps":${lastText},"values":${numbers(points.values)}${unitsText(points)}}`;
   }
   return `${text}}}`;
 }
 
-function pointsText(points: ChannelPoints): string {
-  const units = points.units != null ? `,"units":${JSON.stringify(points.units)}` : "";
-  return `"timestamps":${numbers(points.timestamps)},"values":${numbers(points.values)}${units}`;
+/** True when both hold the same numbers (so their JSON text is the same). */
+function sameNumbers(a: NumberArray, b: NumberArray): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-const join = Array.prototype.join;
+function unitsText(points: ChannelPoints): string {
+  return points.units != null ? `,"units":${JSON.stringify(points.units)}` : "";
+}
 
+function pointsText(points: ChannelPoints): string {
+  return `"timestamps":${numbers(points.timestamps)},"values":${numbers(points.values)}${unitsText(points)}`;
+}
+
+/**
+ * A list of numbers as JSON text. `JSON.stringify` writes a plain array of doubles straight into its
+ * output (about twice as fast as `Array#join`, which makes a string per number first); a typed array is
+ * copied into a plain one first (`JSON.stringify` would write it as an object).
+ */
 function numbers(a: NumberArray): string {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    if (typeof x !== "number" || !Number.isFinite(x)) return JSON.stringify(Array.from(a));
-  }
-  // For finite numbers Array#join writes what JSON.stringify writes (both use Number#toString; -0 → "0").
-  return `[${join.call(a, ",")}]`;
+  return JSON.stringify(Array.isArray(a) ? a : Array.from(a));
 }

@@ -1,11 +1,11 @@
-import { defaultTransport } from "#transport";
-import ky, { HTTPError, TimeoutError, type Hooks, type KyInstance, type RetryOptions } from "ky";
-import { ApiError, parseRetryAfter } from "./errors.js";
 import { chunkBodyText, chunkMultiBodyText } from "./body.js";
-import { chunkResult, isObject, parseLeniently } from "./lenient.js";
+import { chunkResult, isObject } from "./lenient.js";
 import { dataEntry, growthInstrument, physicalSample } from "./mappers.js";
+import { resolveClientOptions, type AtomscaleClientOptions, type StreamPrefix } from "./options.js";
+import { kyRequests, type Request } from "./requests.js";
+import { attachTags } from "./tags.js";
 import { normalizeTimeseries } from "./timeseries.js";
-import { fetchTransport, type Transport, type TransportResponse } from "./transport.js";
+import { directUploads, postUpload, type DirectUploads } from "./upload.js";
 import type {
   ChunkResult,
   CreateGrowthInstrumentParams,
@@ -35,36 +35,8 @@ import type {
 } from "./wire.js";
 
 export { normalizeTimeseries };
-
-export const DEFAULT_ENDPOINT = "https://api.atomscale.ai";
-export type StreamPrefix = "/metrology" | "/tool-state";
-/** The platform's current stream prefix (the SDK's newest streaming core uses it). */
-export const DEFAULT_STREAM_PREFIX: StreamPrefix = "/tool-state";
-
-export interface AtomscaleClientOptions {
-  /** Sent as `X-API-KEY` on every request. */
-  apiKey: string;
-  /** @default "https://api.atomscale.ai" */
-  endpoint?: string;
-  /**
-   * Path prefix of the stream endpoints. The platform renamed metrology → tool-state and serves
-   * `/metrology` only as a deprecated alias. @default "/tool-state"
-   */
-  streamPrefix?: StreamPrefix;
-  /** Per-request timeout in milliseconds (false: none). @default 30000 */
-  timeoutMs?: number | false;
-  /** ky's retry option. The uploader does its own retrying, so the client does none by default. @default 0 */
-  retry?: RetryOptions | number;
-  /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). Chunk uploads then go through it too. */
-  fetch?: typeof fetch;
-  /**
-   * How chunk uploads travel when no `fetch` is given: by default a keep-alive `node:http` agent under
-   * Node and `fetch` everywhere else (package.json "imports", `#transport`). Other requests use `fetch`.
-   */
-  transport?: Transport;
-  /** ky hooks, e.g. for logging. The API key is added before these run. */
-  hooks?: Hooks;
-}
+export { DEFAULT_ENDPOINT, DEFAULT_STREAM_PREFIX } from "./options.js";
+export type { AtomscaleClientOptions, StreamPrefix } from "./options.js";
 
 /**
  * A typed client of the Atomscale API: one method per documented endpoint the streamer needs.
@@ -78,48 +50,18 @@ export class AtomscaleClient {
   readonly endpoint: string;
   readonly streamPrefix: StreamPrefix;
   #apiKey: string;
-  readonly #http: KyInstance;
-  /** The ingest requests go straight through fetch when ky has nothing to add (no hooks, no retry). */
-  readonly #direct: { transport: Transport; timeoutMs: number | false } | undefined;
+  /** Requests through ky (requests.ts). */
+  readonly #request: Request;
+  /** Chunk uploads straight through the runtime's transport when ky has nothing to add (no hooks, no retry; upload.ts). */
+  readonly #direct: DirectUploads | undefined;
 
   constructor(options: AtomscaleClientOptions) {
-    if (typeof options?.apiKey !== "string" || options.apiKey.trim() === "") {
-      throw new TypeError("AtomscaleClient: apiKey must be a non-empty string (the X-API-KEY of your account).");
-    }
-    const prefix = options.streamPrefix ?? DEFAULT_STREAM_PREFIX;
-    if (prefix !== "/metrology" && prefix !== "/tool-state") {
-      throw new TypeError(`AtomscaleClient: streamPrefix must be "/metrology" or "/tool-state", got ${JSON.stringify(prefix)}.`);
-    }
-    const endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
-    try {
-      new URL(endpoint);
-    } catch (cause) {
-      throw new TypeError(`AtomscaleClient: endpoint must be an absolute URL, got ${JSON.stringify(options.endpoint)}.`, { cause });
-    }
+    const { endpoint, streamPrefix, timeoutMs } = resolveClientOptions(options);
     this.endpoint = endpoint;
-    this.streamPrefix = prefix;
+    this.streamPrefix = streamPrefix;
     this.#apiKey = options.apiKey;
-    const userHooks = options.hooks ?? {};
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    if (options.hooks === undefined && (options.retry ?? 0) === 0 && (timeoutMs === false || timeoutMs <= MAX_TIMEOUT_MS)) {
-      const transport = options.fetch ? fetchTransport(options.fetch) : (options.transport ?? defaultTransport);
-      this.#direct = { transport, timeoutMs };
-    }
-    this.#http = ky.create({
-      prefixUrl: endpoint,
-      timeout: timeoutMs,
-      retry: options.retry ?? 0,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      hooks: {
-        ...userHooks,
-        beforeRequest: [
-          (request) => {
-            request.headers.set("X-API-KEY", this.#apiKey);
-          },
-          ...(userHooks.beforeRequest ?? []),
-        ],
-      },
-    });
+    this.#direct = directUploads(options, timeoutMs);
+    this.#request = kyRequests(options, endpoint, timeoutMs, () => this.#apiKey);
   }
 
   /** Replace the API key, e.g. after a 401; later requests use the new one. */
@@ -244,157 +186,24 @@ export class AtomscaleClient {
     return (res ?? []).map(dataEntry);
   }
 
+  /**
+   * Attach tags to a data item, as the SDK's `initialize(tags=…)` does: names are trimmed, empties dropped,
+   * duplicates (case-insensitive) removed; a UUID must name an existing tag; a name matches an existing
+   * tag case-insensitively or a new tag is created (`POST /tags/`); then `POST /tags/data-items/`.
+   */
+  attachTags(dataId: string, names: string[], signal?: AbortSignal): Promise<void> {
+    return attachTags(this.#request, dataId, names, signal);
+  }
+
   // ---- plumbing ----
 
   #streamPath(): string {
     return this.streamPrefix.slice(1);
   }
 
-  /**
-   * POST a slice (the hot path: one request per chunk), its JSON already written as text. Through ky when
-   * hooks or retries are configured; otherwise straight through the runtime's transport (transport.ts),
-   * with the same URL, headers, timeout and ApiErrors — ky's per-request Request clone (a tee of the body
-   * stream) and timeout wrapper cost more CPU than the request itself on a fast link.
-   */
-  async #ingest(path: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
-    const direct = this.#direct;
-    if (!direct) return this.#request<unknown>("POST", path, { body, signal, lenient: true });
-    const shownPath = `/${path}`;
-    const timeout = direct.timeoutMs === false ? undefined : new AbortController();
-    const timer = timeout && setTimeout(() => timeout.abort(), direct.timeoutMs as number);
-    const signals = [signal, timeout?.signal].filter((s): s is AbortSignal => s !== undefined);
-    let response: TransportResponse;
-    try {
-      response = await direct.transport({
-        url: `${this.endpoint}/${path}`,
-        headers: { "content-type": "application/json", "X-API-KEY": this.#apiKey },
-        body,
-        signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
-      });
-    } catch (error) {
-      if (timeout?.signal.aborted && !signal?.aborted) {
-        const cause = new Error(`No response within ${direct.timeoutMs} ms.`, { cause: error });
-        throw new ApiError({ method: "POST", path: shownPath, code: "timeout", cause });
-      }
-      if (error instanceof Error && error.name === "AbortError") throw error; // the caller's own abort
-      throw new ApiError({ method: "POST", path: shownPath, code: "network", cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.status < 200 || response.status > 299) {
-      throw errorOf(response.status, response.text, response.header("retry-after"), "POST", shownPath, undefined);
-    }
-    // Any 2xx acknowledges: the body is read if it can be, and never turns an ack into a failure.
-    return parseLeniently(response.text);
+  /** POST a chunk upload, its JSON already written as text: straight through the transport (upload.ts), else through ky. */
+  #ingest(path: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
+    if (!this.#direct) return this.#request<unknown>("POST", path, { body, signal, lenient: true });
+    return postUpload(this.#direct, this.endpoint, path, this.#apiKey, body, signal);
   }
-
-  async #request<T>(
-    method: "GET" | "POST",
-    path: string,
-    init: {
-      json?: unknown;
-      /** A JSON body already written as text. */
-      body?: string;
-      searchParams?: Record<string, string> | URLSearchParams;
-      signal?: AbortSignal | undefined;
-      /** A 2xx is an acknowledgement whatever its body: an unreadable one reads as null. */
-      lenient?: boolean;
-    },
-  ): Promise<T> {
-    const shownPath = `/${path}`;
-    let response: Response;
-    try {
-      response = await this.#http(path, {
-        method,
-        ...(init.json !== undefined ? { json: init.json } : {}),
-        ...(init.body !== undefined ? { body: init.body, headers: { "content-type": "application/json" } } : {}),
-        ...(init.searchParams ? { searchParams: init.searchParams } : {}),
-        ...(init.signal ? { signal: init.signal } : {}),
-      });
-    } catch (error) {
-      throw await toApiError(error, method, shownPath);
-    }
-    if (init.lenient) return parseLeniently(await response.text().catch(() => "")) as T;
-    const text = await response.text();
-    if (text === "") return null as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (cause) {
-      throw new ApiError({ method, path: shownPath, status: response.status, body: text, code: "bad_response", classification: "transient", cause });
-    }
-  }
-
-  /**
-   * Attach tags to a data item, as the SDK's `initialize(tags=…)` does: names are trimmed, empties dropped,
-   * duplicates (case-insensitive) removed; a UUID must name an existing tag; a name matches an existing
-   * tag case-insensitively or a new tag is created (`POST /tags/`); then `POST /tags/data-items/`.
-   */
-  async attachTags(dataId: string, names: string[], signal?: AbortSignal): Promise<void> {
-    const wanted: string[] = [];
-    const seen = new Set<string>();
-    for (const raw of names) {
-      const name = raw.trim();
-      if (name === "" || seen.has(name.toLowerCase())) continue;
-      seen.add(name.toLowerCase());
-      wanted.push(name);
-    }
-    if (wanted.length === 0) return;
-    const existing = (await this.#request<Array<{ id: string; name: string }> | null>("GET", "tags/", { signal })) ?? [];
-    const tagIds: string[] = [];
-    for (const name of wanted) {
-      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name)) {
-        const found = existing.find((t) => t.id.toLowerCase() === name.toLowerCase());
-        if (!found) {
-          throw new ApiError({ method: "GET", path: "/tags/", status: 404, detail: `tag with id '${name}' not found`, classification: "permanent" });
-        }
-        tagIds.push(found.id);
-        continue;
-      }
-      const found = existing.find((t) => (t.name ?? "").toLowerCase() === name.toLowerCase());
-      if (found) tagIds.push(found.id);
-      else {
-        const created = await this.#request<{ id: string }>("POST", "tags/", { json: { name }, signal });
-        existing.push({ id: created.id, name });
-        tagIds.push(created.id);
-      }
-    }
-    await this.#request<unknown>("POST", "tags/data-items/", { json: { data_ids: [dataId], tag_ids: tagIds }, signal });
-  }
-}
-
-/** ky's largest timeout (setTimeout's limit); a larger one goes through ky, which refuses it. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
-/** The ApiError of a non-2xx response: the server's `detail` (or raw text), Retry-After, status. */
-async function httpError(response: Response, method: string, path: string, cause: unknown): Promise<ApiError> {
-  const text = await response.text().catch(() => undefined);
-  return errorOf(response.status, text, response.headers.get("retry-after"), method, path, cause);
-}
-
-function errorOf(status: number, text: string | undefined, retryAfter: string | null, method: string, path: string, cause: unknown): ApiError {
-  let body = text;
-  let detail: unknown;
-  try {
-    detail = (JSON.parse(text as string) as { detail?: unknown }).detail;
-    body = undefined;
-  } catch {
-    // not JSON: keep the raw text in `body`
-  }
-  return new ApiError({
-    method,
-    path,
-    status,
-    detail,
-    body,
-    retryAfterMs: parseRetryAfter(retryAfter),
-    ...(cause !== undefined ? { cause } : {}),
-  });
-}
-
-async function toApiError(error: unknown, method: string, path: string): Promise<unknown> {
-  if (error instanceof HTTPError) return httpError(error.response, method, path, error);
-  if (error instanceof TimeoutError) return new ApiError({ method, path, code: "timeout", cause: error });
-  // The caller's own abort is not an API failure: let it through untouched.
-  if (error instanceof Error && error.name === "AbortError") return error;
-  return new ApiError({ method, path, code: "network", cause: error });
 }

@@ -29,10 +29,13 @@ function send(req: TransportRequest, http: HttpAgent, https: HttpsAgent, mayRetr
   return new Promise<TransportResponse>((resolve, reject) => {
     const { signal } = req;
     if (signal?.aborted) return reject(abortError(signal));
-    const url = new URL(req.url);
-    const secure = url.protocol === "https:";
-    if (!secure && url.protocol !== "http:") return reject(new TypeError(`Unsupported protocol ${url.protocol} in ${url.origin}.`));
-    const body = Buffer.from(req.body, "utf8");
+    let target: Target;
+    try {
+      target = targetOf(req.url);
+    } catch (error) {
+      return reject(error);
+    }
+    const secure = target.secure;
     let settled = false;
     const done = (fn: () => void) => {
       if (settled) return;
@@ -44,9 +47,9 @@ function send(req: TransportRequest, http: HttpAgent, https: HttpsAgent, mayRetr
       done(() => reject(abortError(signal!)));
       outgoing.destroy();
     };
+    // The body goes to node:http as the string it is (no Buffer made of it here); content-length counts its UTF-8 bytes.
     const outgoing = (secure ? httpsRequest : httpRequest)(
-      url,
-      { method: "POST", agent: secure ? https : http, headers: { ...req.headers, "content-length": body.length } },
+      { ...target.options, method: "POST", agent: secure ? https : http, headers: { ...req.headers, "content-length": Buffer.byteLength(req.body, "utf8") } },
       (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         const header = (name: string): string | null => {
@@ -73,8 +76,31 @@ function send(req: TransportRequest, http: HttpAgent, https: HttpsAgent, mayRetr
       done(() => reject(error));
     });
     signal?.addEventListener("abort", onAbort, { once: true });
-    outgoing.end(body);
+    outgoing.end(req.body, "utf8");
   });
+}
+
+/** Where a URL's requests go: parsed once per URL (the upload path is one URL per stream prefix). */
+interface Target {
+  secure: boolean;
+  options: { protocol: string; hostname: string; port: string; path: string; auth?: string };
+}
+
+const targets = new Map<string, Target>();
+
+function targetOf(href: string): Target {
+  let target = targets.get(href);
+  if (target) return target;
+  const url = new URL(href);
+  const secure = url.protocol === "https:";
+  if (!secure && url.protocol !== "http:") throw new TypeError(`Unsupported protocol ${url.protocol} in ${url.origin}.`);
+  const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
+  // Brackets off an IPv6 host, as node:http's own URL handling does.
+  const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  target = { secure, options: { protocol: url.protocol, hostname, port: url.port, path: `${url.pathname}${url.search}`, ...(auth !== undefined ? { auth } : {}) } };
+  if (targets.size >= 64) targets.clear();
+  targets.set(href, target);
+  return target;
 }
 
 /** What `fetch` rejects with on an abort: the signal's reason (an "AbortError" DOMException by default). */

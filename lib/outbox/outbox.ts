@@ -229,7 +229,8 @@ export abstract class BaseOutbox implements Outbox {
       }
       const metas: SliceMeta[] = [];
       for (const r of records) {
-        const { timestamps: _t, values: _v, units: _u, ...meta } = r;
+        // A literal, not rest destructuring (a slow generic copy, once per slice on the hot path).
+        const meta: SliceMeta = { dataId: r.dataId, channel: r.channel, chunkIndex: r.chunkIndex, version: r.version, points: r.points, bytes: r.bytes, complete: r.complete, createdAt: r.createdAt };
         this.#ledger.append(meta); // (re-)inserted: the index stays in put order
         metas.push(meta);
       }

@@ -24,7 +24,8 @@ export interface StreamWritesOptions {
   verify: boolean;
   progress: Progress;
   closed(): boolean;
-  log(level: "error" | "info" | "debug" | "trace", message: string): void;
+  /** A function message is called only when its level is logged. */
+  log(level: "error" | "info" | "debug" | "trace", message: string | (() => string)): void;
   emit: Emit;
 }
 
@@ -159,6 +160,6 @@ export class StreamWrites {
 
   #accepted(dataId: string, slices: Slice[]): void {
     this.#o.progress.accepted(dataId, slices);
-    this.#o.log("trace", `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
+    this.#o.log("trace", () => `accepted ${slices.map((s) => `${s.channel}#${s.chunkIndex}(${s.values.length})`).join(" ")} into ${dataId}`);
   }
 }

@@ -34,10 +34,13 @@ export function checkOptions(options: TimeseriesStreamerOptions): CheckedOptions
   return { pointsPerChunk: ppc, concurrency, verbosity, timeoutMs, initializeTimeoutMs, inDoubtMs };
 }
 
-/** A log that passes messages up to `verbosity` to `logger` (default: the console). */
-export function leveledLog(logger: TimeseriesStreamerOptions["logger"], verbosity: number): (level: LogLevel, message: string) => void {
+/**
+ * A log that passes messages up to `verbosity` to `logger` (default: the console). A message may be a
+ * function, called only when its level is logged (trace lines on the hot path cost nothing when off).
+ */
+export function leveledLog(logger: TimeseriesStreamerOptions["logger"], verbosity: number): (level: LogLevel, message: string | (() => string)) => void {
   const sink = logger ?? ((level: string, message: string) => (level === "error" ? console.error : console.log)(`atomscale-stream ${level}: ${message}`));
   return (level, message) => {
-    if (LEVELS[level] <= verbosity) sink(level, message);
+    if (LEVELS[level] <= verbosity) sink(level, typeof message === "function" ? message() : message);
   };
 }

@@ -11,7 +11,7 @@ import type { Emit, StreamerErrorDetail } from "./events.js";
 import type { Progress } from "./progress.js";
 
 export interface Reporter {
-  log(level: "error" | "info" | "debug" | "trace", message: string): void;
+  log(level: "error" | "info" | "debug" | "trace", message: string | (() => string)): void;
   emit: Emit;
   /** Waiters re-check their conditions. */
   settled(): void;
@@ -27,7 +27,7 @@ export function uploaderReports(r: Reporter & UploaderReportSources): UploaderEv
   return {
     acked: (dataId, slices) => {
       r.progress.acked(dataId, slices);
-      r.log("trace", `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
+      r.log("trace", () => `acked ${slices.map((s) => `${s.channel}#${s.chunkIndex}`).join(" ")} of ${dataId}`);
       const { ackedPoints, acceptedPoints } = r.progress.of(dataId);
       r.emit("progress", { dataId, ackedPoints, acceptedPoints, pendingSlices: r.outbox.pendingCount(dataId) });
     },

@@ -43,6 +43,7 @@ export function openWritable(host: WritableHost, dataId: string, options: Upload
       dataId,
       pointsPerChunk: state?.pointsPerChunk || host.pointsPerChunk,
       startChunkIndex: state?.nextChunkIndex ?? {},
+      keepsOpenChunks: host.outbox.durable,
       waitForSpace: async () => {
         await host.ready;
         await host.outbox.waitForSpace();

@@ -41,8 +41,7 @@ export class ChunkTransformer implements Transformer<Reading | Reading[], Slice[
   }
 
   transform(batch: Reading | Reading[], controller: TransformStreamDefaultController<Slice[]>): void {
-    ChunkTransformer.check(batch);
-    const full = this.add(batch);
+    const full = this.add(batch); // the chunker checks each reading as it copies it (a bad one errors the stream, taking nothing of its batch)
     if (full.length > 0) controller.enqueue(full);
   }
 
@@ -72,7 +71,7 @@ export class ChunkTransformer implements Transformer<Reading | Reading[], Slice[
     Chunker.check(batch);
   }
 
-  /** Add checked readings; returns the slices they completed, and (re)arms the latency timer for the rest. */
+  /** Check and add readings (a bad one throws, naming it, and nothing of the batch is taken); returns the slices they completed, and (re)arms the latency timer for the rest. */
   add(batch: Reading | readonly Reading[]): Slice[] {
     const full = this.#chunker.add(batch);
     this.#timer.update(this.#chunker.dirty);

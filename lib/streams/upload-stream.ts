@@ -23,6 +23,11 @@ export interface UploadTarget {
   readonly dataId: string;
   readonly pointsPerChunk: number;
   readonly startChunkIndex: Readonly<Record<string, number>>;
+  /**
+   * Whether `accept` keeps the open chunks (a durable outbox does; a MemoryOutbox would only hold them twice).
+   * When false, no copy of them is made for each write. @default true
+   */
+  readonly keepsOpenChunks?: boolean;
   /** Resolves when there is room in the outbox (backpressure). */
   waitForSpace(): Promise<void>;
   /**
@@ -30,7 +35,7 @@ export interface UploadTarget {
    * chunks (every point not yet in a slice; kept in the stream's state by a durable outbox, put as short
    * slices by the next process if this one ends first). Must start the put synchronously.
    */
-  accept(slices: Slice[], nextChunkIndex: Record<string, number>, open?: Slice[]): Promise<void>;
+  accept(slices: Slice[], nextChunkIndex: Record<string, number>, open?: Slice[] | undefined): Promise<void>;
   /** Report a failure that no caller is waiting for (a timer's partial put). */
   report(error: unknown): void;
   finalize(timeoutMs: number | undefined): Promise<unknown>;
@@ -77,7 +82,7 @@ class UploadSink implements UnderlyingSink<Reading | Reading[]> {
     const full = this.#chunks.add(batch);
     // One put per write: the slices it completed and the open chunks with it (design §3.3: the
     // write resolves when all its readings are durable, not only those that filled a chunk).
-    await target.accept(full, this.#chunks.nextChunkIndex(), this.#chunks.open());
+    await target.accept(full, this.#chunks.nextChunkIndex(), this.#open());
   }
 
   async close(): Promise<void> {
@@ -104,6 +109,11 @@ class UploadSink implements UnderlyingSink<Reading | Reading[]> {
     if (rest.length > 0) await this.#target.accept(rest, this.#chunks.nextChunkIndex(), []);
   }
 
+  /** A copy of every open chunk, for the put that goes with each write, where the outbox keeps them (a durable one); else none. */
+  #open(): Slice[] | undefined {
+    return this.#target.keepsOpenChunks === false ? undefined : this.#chunks.open();
+  }
+
   /** Send the open chunks now as partial slices (their readings are durable already: this only makes them visible sooner). */
   sendOpen(): void {
     if (this.sealed) return;
@@ -113,7 +123,7 @@ class UploadSink implements UnderlyingSink<Reading | Reading[]> {
 
   /** A put no caller waits for (partial slices): its failure is reported; the readings stay in the open chunks. */
   #put(partials: Slice[]): void {
-    this.#target.accept(partials, this.#chunks.nextChunkIndex(), this.#chunks.open()).catch((e: unknown) => this.#target.report(e));
+    this.#target.accept(partials, this.#chunks.nextChunkIndex(), this.#open()).catch((e: unknown) => this.#target.report(e));
   }
 }
 

@@ -4,8 +4,21 @@
  * servers), but a mismatch of that kind is named so that a user can adopt the pending data knowingly.
  */
 
+/** Canonical forms already worked out: the uploader compares a stream's endpoint with its own for every slice it considers. */
+const canonical = new Map<string, string>();
+
 /** The canonical form of an endpoint: `scheme://host:port/path` (no trailing slash), or the text itself if it is no URL. */
 export function canonicalEndpoint(endpoint: string): string {
+  let form = canonical.get(endpoint);
+  if (form === undefined) {
+    form = canonicalOf(endpoint);
+    if (canonical.size >= 256) canonical.clear();
+    canonical.set(endpoint, form);
+  }
+  return form;
+}
+
+function canonicalOf(endpoint: string): string {
   let url: URL;
   try {
     url = new URL(endpoint);

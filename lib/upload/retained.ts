@@ -2,21 +2,39 @@
  * Slices the server acknowledged, kept in memory until their stream is verified and finalized, so that a
  * difference the read-back finds can be sent again. Bounded by bytes across streams: the oldest acked go
  * first (late deliveries hit recent slices; a difference in a slice no longer held is reported by key).
+ *
+ * The slices are held as they are (their own arrays, no copy). Copying the points into segments of
+ * Float64Arrays was measured too (issue 17): it saved young-generation copying but allocated up to the
+ * limit in ArrayBuffers again for every streamer, whose external-memory pressure brought full garbage
+ * collections — more CPU, not less, once the limit was reached.
  */
 import type { StoredSlice } from "../outbox/outbox.js";
 import { keyString } from "../types.js";
 
 export class RetainedSlices {
   readonly #limit: number;
-  /** keyString → slice, in the order acked (a Map iterates in insertion order). */
+  /** keyString → slice. */
   readonly #slices = new Map<string, StoredSlice>();
+  /**
+   * Keys in the order acked, oldest at `#head` (entries whose slice was replaced or dropped since are
+   * skipped when reached). Not the Map's own order: iterating a Map from its start walks over every entry
+   * deleted since its last rehash, so evicting the oldest one by one cost O(held) each.
+   */
+  #order: Array<[string, StoredSlice]> = [];
+  #head = 0;
   #bytes = 0;
 
   constructor(limitBytes: number) {
     this.#limit = limitBytes;
   }
 
+  /** Bytes of the slices held (the outbox's estimate of each): what the limit bounds. */
   get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Memory holding points, as the limit counts it (the same as `bytes`). */
+  get footprintBytes(): number {
     return this.#bytes;
   }
 
@@ -27,16 +45,27 @@ export class RetainedSlices {
     const old = this.#slices.get(k);
     if (old) {
       if (old.version > slice.version) return;
-      this.#slices.delete(k);
-      this.#bytes -= old.bytes;
+      this.#remove(k, old);
     }
+    if (slice.bytes > this.#limit) return; // larger than everything that may be held
     this.#slices.set(k, slice);
+    this.#order.push([k, slice]);
     this.#bytes += slice.bytes;
-    for (const [key, s] of this.#slices) {
-      if (this.#bytes <= this.#limit) break;
-      this.#slices.delete(key);
-      this.#bytes -= s.bytes;
+    // The oldest acked go first, until what is held fits.
+    while (this.#bytes > this.#limit && this.#head < this.#order.length) {
+      const [key, s] = this.#order[this.#head++]!;
+      if (this.#slices.get(key) === s) this.#remove(key, s);
     }
+    // Squeeze out what was passed or replaced once it outnumbers what is held (amortised O(1) a slice).
+    if (this.#order.length > 2 * this.#slices.size + 1024) {
+      this.#order = this.#order.slice(this.#head).filter(([key, s]) => this.#slices.get(key) === s);
+      this.#head = 0;
+    }
+  }
+
+  #remove(key: string, s: StoredSlice): void {
+    this.#slices.delete(key);
+    this.#bytes -= s.bytes;
   }
 
   /** A stream's held slices by channel and chunk index. */
@@ -53,10 +82,10 @@ export class RetainedSlices {
 
   /** Forget a stream (finalized). */
   drop(dataId: string): void {
-    for (const [k, s] of this.#slices) {
-      if (s.dataId !== dataId) continue;
-      this.#slices.delete(k);
-      this.#bytes -= s.bytes;
+    for (const [k, s] of this.#slices) if (s.dataId === dataId) this.#remove(k, s);
+    if (this.#slices.size === 0) {
+      this.#order = [];
+      this.#head = 0;
     }
   }
 }
