@@ -5,7 +5,7 @@
  * refuses, and verifies then finalizes streams once their slices are acked. A stream can start while
  * the platform is unreachable: its initialize waits in the outbox with its readings.
  *
- * This file holds the API and wires the parts in streamer/: initialize (initializer.ts), accepting and
+ * This file holds the API; streamer/parts.ts makes and wires the parts in streamer/: initialize (initializer.ts), accepting and
  * state writes (accept.ts), readings checked into slices (readings.ts), writable() (writable.ts),
  * finalize (finalize.ts), recovery at start (recovery.ts), stats (stats.ts), progress counters, waiters,
  * clients per path prefix (clients.ts), options and the log (options.ts); its events are typed in
@@ -15,17 +15,12 @@ import { DEFAULT_ENDPOINT, type AtomscaleClient } from "./api/client.js";
 import { checkDataId } from "./input.js";
 import { MemoryOutbox } from "./outbox/memory.js";
 import type { Outbox, StreamState } from "./outbox/outbox.js";
-import { StreamInitializer } from "./streamer/initializer.js";
-import { StreamWrites } from "./streamer/accept.js";
-import { StreamFinalizer } from "./streamer/finalize.js";
 import { pushMultiSlices, pushSlice, runChunks } from "./streamer/readings.js";
 import { openWritable } from "./streamer/writable.js";
 import { streamStats } from "./streamer/stats.js";
 import { checkOptions, leveledLog, type LogLevel } from "./streamer/options.js";
 import { Progress } from "./streamer/progress.js";
 import { Waiters } from "./streamer/waiters.js";
-import { outboxReports, uploaderReports } from "./streamer/reporting.js";
-import { recover } from "./streamer/recovery.js";
 import { StreamClients } from "./streamer/clients.js";
 import { TypedEventTarget } from "./event-target.js";
 import type { Emit, TimeseriesStreamerEventMap } from "./streamer/events.js";
@@ -41,9 +36,13 @@ import type {
   TimeseriesStreamerOptions,
 } from "./streamer/types.js";
 import type { UploadStream, UploadStreamOptions } from "./streams/upload-stream.js";
-import { foreignStreams, ownedBy, reportForeign } from "./streamer/foreign.js";
+import { foreignStreams, ownedBy } from "./streamer/foreign.js";
 import { retryOptions } from "./upload/retry.js";
-import { platformId, Uploader } from "./upload/uploader.js";
+import { platformId, type Uploader } from "./upload/uploader.js";
+import type { StreamWrites } from "./streamer/accept.js";
+import type { StreamFinalizer } from "./streamer/finalize.js";
+import type { StreamInitializer } from "./streamer/initializer.js";
+import { wireParts } from "./streamer/parts.js";
 
 export { FinalizeRefusedError, SampleLinkError, StreamClosedError, UnsentDataError } from "./streamer/errors.js";
 export type * from "./streamer/types.js";
@@ -96,74 +95,29 @@ export class TimeseriesStreamer extends TypedEventTarget<TimeseriesStreamerEvent
     this.#log = leveledLog(options.logger, verbosity);
     /** How every part logs and dispatches events. */
     const say: { log: (level: LogLevel, message: string | (() => string)) => void; emit: Emit } = { log: this.#log, emit: (type, detail) => this.#emit(type, detail) };
-    this.#writes = new StreamWrites({
+    const parts = wireParts({
       outbox: this.outbox,
       client: this.client,
-      verify: this.#verify,
-      progress: this.#progress,
-      closed: () => this.#closed,
-      ...say,
-    });
-
-    this.#uploader = new Uploader({
-      clientFor: (state) => this.#clients.of(state?.streamPrefix ?? this.client.streamPrefix),
-      outbox: this.outbox,
+      clients: this.#clients,
+      pointsPerChunk: ppc,
       concurrency,
       retry,
       inDoubtMs,
+      initializeTimeoutMs,
       verify: this.#verify,
       ours: this.#ours,
-      initialize: (state) => this.#initializer.sendQueued(state.dataId),
-      events: uploaderReports({
-        ...say,
-        settled: () => this.#waiters.settled(),
-        progress: this.#progress,
-        outbox: this.outbox,
-      }),
-    });
-    this.#initializer = new StreamInitializer({
-      outbox: this.outbox,
-      pointsPerChunk: ppc,
-      retry,
-      timeoutMs: initializeTimeoutMs,
-      clients: this.#clients,
-      writes: this.#writes,
-      adopt: (dataId, travelling) => this.#uploader.adoptInitialize(dataId, travelling),
-      kick: () => this.#uploader.kick(),
-      ...say,
-    });
-    this.#finalizer = new StreamFinalizer({
-      outbox: this.outbox,
-      uploader: this.#uploader,
-      initializer: this.#initializer,
-      clients: this.#clients,
-      writes: this.#writes,
-      writable: (dataId) => this.#writables.get(dataId),
+      progress: this.#progress,
       waiters: this.#waiters,
+      writable: (dataId) => this.#writables.get(dataId),
+      closed: () => this.#closed,
+      foreign: () => this.#foreign(),
       ...say,
     });
-    const report = outboxReports({
-      ...say,
-      settled: () => this.#waiters.settled(),
-      // A dropped slice is reported; the read-back before finalize expects none of its points.
-      dropped: (d) => this.#writes.dropped(d.dataId, d.channel, d.chunkIndex),
-    });
-    const unsubscribe = this.outbox.on(report);
-    this.ready = this.outbox.open().then(
-      () =>
-        recover({
-          outbox: this.outbox,
-          progress: this.#progress,
-          writes: this.#writes,
-          log: say.log,
-          reportForeign: () => reportForeign(this.#foreign(), this.client.endpoint, say.log, say.emit),
-          kick: () => this.#uploader.kick(),
-        }),
-      (error: unknown) => {
-        unsubscribe();
-        throw error;
-      },
-    );
+    this.#writes = parts.writes;
+    this.#uploader = parts.uploader;
+    this.#initializer = parts.initializer;
+    this.#finalizer = parts.finalizer;
+    this.ready = parts.ready;
     this.ready.catch(() => {}); // surfaced by the calls that await it
   }
 
