@@ -46,8 +46,11 @@ export class SliceWrites {
       if (overflow === "error") throw new OutboxFullError(ledger.usedBytes, host.capacityBytes(), delta);
       if (overflow === "drop-oldest") dropped.push(...oldestToDrop(ledger, records, delta, host.capacityBytes()));
     }
-    if (dropped.length > 0) await host.storage().delete(dropped);
     await host.storage().write(records, streams);
+    // Evicted only once the new slices are stored: a crash before this point leaves the old ones pending
+    // (sent later, the budget briefly exceeded), never gone without their "drop" event. A failed delete
+    // keeps them pending too.
+    if (dropped.length > 0 && !(await host.storage().delete(dropped).then(() => true, () => false))) dropped.length = 0;
     for (const d of dropped) {
       ledger.delete(d);
       this.droppedSlices += 1;
