@@ -1,5 +1,5 @@
 import { defaultTransport } from "#transport";
-import ky, { HTTPError, TimeoutError, type Hooks, type KyInstance, type RetryOptions } from "ky";
+import type { Hooks, KyInstance, Options as KyOptions, RetryOptions } from "ky";
 import { ApiError, parseRetryAfter } from "./errors.js";
 import { chunkBodyText, chunkMultiBodyText } from "./body.js";
 import { chunkResult, isObject, parseLeniently } from "./lenient.js";
@@ -78,7 +78,13 @@ export class AtomscaleClient {
   readonly endpoint: string;
   readonly streamPrefix: StreamPrefix;
   #apiKey: string;
-  readonly #http: KyInstance;
+  /**
+   * ky, imported at the first request that is not an upload: its module reads `globalThis.Request`,
+   * which makes Node load its fetch implementation (about 9 MB of memory) — a process that only uploads
+   * (through the node:http transport) never needs it.
+   */
+  #http: Promise<{ ky: typeof import("ky"); http: KyInstance }> | undefined;
+  readonly #kyOptions: KyOptions;
   /** The ingest requests go straight through fetch when ky has nothing to add (no hooks, no retry). */
   readonly #direct: { transport: Transport; timeoutMs: number | false } | undefined;
 
@@ -105,7 +111,7 @@ export class AtomscaleClient {
       const transport = options.fetch ? fetchTransport(options.fetch) : (options.transport ?? defaultTransport);
       this.#direct = { transport, timeoutMs };
     }
-    this.#http = ky.create({
+    this.#kyOptions = {
       prefixUrl: endpoint,
       timeout: timeoutMs,
       retry: options.retry ?? 0,
@@ -119,7 +125,11 @@ export class AtomscaleClient {
           ...(userHooks.beforeRequest ?? []),
         ],
       },
-    });
+    };
+  }
+
+  #ky(): Promise<{ ky: typeof import("ky"); http: KyInstance }> {
+    return (this.#http ??= import("ky").then((ky) => ({ ky, http: ky.default.create(this.#kyOptions) })));
   }
 
   /** Replace the API key, e.g. after a 401; later requests use the new one. */
@@ -303,8 +313,9 @@ export class AtomscaleClient {
   ): Promise<T> {
     const shownPath = `/${path}`;
     let response: Response;
+    const { ky, http } = await this.#ky();
     try {
-      response = await this.#http(path, {
+      response = await http(path, {
         method,
         ...(init.json !== undefined ? { json: init.json } : {}),
         ...(init.body !== undefined ? { body: init.body, headers: { "content-type": "application/json" } } : {}),
@@ -312,7 +323,7 @@ export class AtomscaleClient {
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (error) {
-      throw await toApiError(error, method, shownPath);
+      throw await toApiError(ky, error, method, shownPath);
     }
     if (init.lenient) return parseLeniently(await response.text().catch(() => "")) as T;
     const text = await response.text();
@@ -391,9 +402,9 @@ function errorOf(status: number, text: string | undefined, retryAfter: string | 
   });
 }
 
-async function toApiError(error: unknown, method: string, path: string): Promise<unknown> {
-  if (error instanceof HTTPError) return httpError(error.response, method, path, error);
-  if (error instanceof TimeoutError) return new ApiError({ method, path, code: "timeout", cause: error });
+async function toApiError(ky: typeof import("ky"), error: unknown, method: string, path: string): Promise<unknown> {
+  if (error instanceof ky.HTTPError) return httpError(error.response, method, path, error);
+  if (error instanceof ky.TimeoutError) return new ApiError({ method, path, code: "timeout", cause: error });
   // The caller's own abort is not an API failure: let it through untouched.
   if (error instanceof Error && error.name === "AbortError") return error;
   return new ApiError({ method, path, code: "network", cause: error });
