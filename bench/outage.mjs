@@ -17,9 +17,12 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import v8 from "node:v8";
 import { dirBytes, freePort, quick, ROOT, serve as serveThisBuild, spawnProcess } from "./common.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -59,11 +62,40 @@ export async function outageAndDrain() {
 
 const mb = (bytes) => bytes / 2 ** 20;
 
+/** POST a JSON body with node:http; resolves the parsed answer. */
+function postJson(url, apiKey, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: "POST", headers: { "X-API-KEY": apiKey, "Content-Type": "application/json" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (s) => (text += s));
+      res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${url}: ${res.statusCode} ${text}`))));
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
 function memory() {
   globalThis.gc();
   globalThis.gc();
-  const { rss, heapUsed, heapTotal, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, arrayBuffers };
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  const newSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+  // Linux: how much of the RSS is mapped files (node's own binary and libraries) and how much is memory the process allocated.
+  let rssFile;
+  try {
+    rssFile = Number(/RssFile:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024 || undefined;
+  } catch {
+    rssFile = undefined;
+  }
+  return { rss, heapUsed, heapTotal, external, arrayBuffers, newSpace, rssFile };
+}
+
+/** Where a sample's RSS is: mapped files, V8's heap (its young generation apart), the rest (native allocations, external buffers). */
+function breakdown(m) {
+  const f = (b) => mb(b).toFixed(1);
+  const files = m.rssFile === undefined ? "" : `files (node's binary, libraries) ${f(m.rssFile)}, `;
+  const rest = m.rss - (m.rssFile ?? 0) - m.heapTotal;
+  return `${f(m.rss)} MiB = ${files}V8 heap ${f(m.heapTotal)} (young generation ${f(m.newSpace)}, in use after GC ${f(m.heapUsed)}), other ${f(rest)} (external ${f(m.external)})`;
 }
 
 async function child() {
@@ -79,8 +111,9 @@ async function child() {
   const outboxDir = await mkdtemp(join(os.tmpdir(), "bench-outbox-"));
   let emu = await serve(["--port", String(port), "--data-dir", dataDir]);
   const endpoint = emu.url;
-  const init = await fetch(`${endpoint}/metrology/stream/initialize`, { method: "POST", headers: { "X-API-KEY": emu.apiKey, "Content-Type": "application/json" }, body: JSON.stringify({ points_per_chunk: 100, stream_name: "bench outage" }) });
-  const { data_id: dataId } = await init.json();
+  // Through node:http, as the library's uploads go: a `fetch` here would load Node's fetch (undici,
+  // about 9 MB of RSS) into this process for one request — the bench's memory, not the library's.
+  const { data_id: dataId } = await postJson(`${endpoint}/metrology/stream/initialize`, emu.apiKey, { points_per_chunk: 100, stream_name: "bench outage" });
   const outbox = new FileOutbox({ dir: outboxDir, ...(process.env.CAPACITY ? { capacityBytes: Number(process.env.CAPACITY) } : {}) });
   const streamer = new TimeseriesStreamer({ apiKey: emu.apiKey, endpoint, pointsPerChunk: 100, outbox, retry: { baseDelayMs: 100, maxDelayMs: 1000 } });
   await streamer.ready;
@@ -151,7 +184,7 @@ async function child() {
 function memoryFigures({ before, atEarly, atEnd, pendingSlices, early, seconds }) {
   const perSlice = (atEnd.heapUsed + atEnd.arrayBuffers - atEarly.heapUsed - atEarly.arrayBuffers) / (pendingSlices * (1 - early / seconds));
   return [
-    { name: "outage_rss_mb", value: mb(atEnd.rss), unit: "MiB", note: `process RSS after a full GC at the end of the outage (at its start, after 30 s streaming in real time: ${mb(before.rss).toFixed(0)} MiB; after ${early} s: ${mb(atEarly.rss).toFixed(0)} MiB)` },
+    { name: "outage_rss_mb", value: mb(atEnd.rss), unit: "MiB", note: `process RSS after a full GC at the end of the outage (at its start, after 30 s streaming in real time: ${mb(before.rss).toFixed(0)} MiB; after ${early} s: ${mb(atEarly.rss).toFixed(0)} MiB). At the start: ${breakdown(before)}; at the end: ${breakdown(atEnd)}` },
     { name: "outage_rss_growth_mb", value: mb(atEnd.rss - atEarly.rss), unit: "MiB", note: `RSS after ${seconds} s − after ${early} s, same run (V8's heap reserve: ${mb(atEarly.heapTotal).toFixed(0)} → ${mb(atEnd.heapTotal).toFixed(0)} MiB)` },
     { name: "outage_memory_per_slice_bytes", value: perSlice, unit: "bytes", note: `JS heap + array buffers after GC per pending slice, between ${early} s and ${seconds} s (heap ${mb(atEarly.heapUsed).toFixed(1)} → ${mb(atEnd.heapUsed).toFixed(1)} MiB, array buffers ${mb(atEarly.arrayBuffers).toFixed(1)} → ${mb(atEnd.arrayBuffers).toFixed(1)} MiB)` },
   ];

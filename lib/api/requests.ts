@@ -2,8 +2,12 @@
  * Requests through ky (one configured instance, design §8): the API key added before the caller's hooks,
  * the timeout and retry of the client's options, every failure an ApiError (response-error.ts). All
  * requests but chunk uploads take this way (those take upload.ts when ky has nothing to add).
+ *
+ * ky is imported at the first request that takes this way: its module reads `globalThis.Request`, which
+ * makes Node load its fetch implementation (several MB resident) — a process that only uploads (through
+ * the node:http transport) never needs it (test/outbox/resident-modules.test.ts).
  */
-import ky, { type KyInstance } from "ky";
+import type { KyInstance, Options as KyOptions } from "ky";
 import { ApiError } from "./errors.js";
 import { parseLeniently } from "./lenient.js";
 import type { AtomscaleClientOptions } from "./options.js";
@@ -25,7 +29,7 @@ export type Request = <T>(method: "GET" | "POST", path: string, init: RequestOpt
 /** The client's ky instance and its request function. `apiKey` is read at each request (setApiKey). */
 export function kyRequests(options: AtomscaleClientOptions, endpoint: string, timeoutMs: number | false, apiKey: () => string): Request {
   const userHooks = options.hooks ?? {};
-  const http: KyInstance = ky.create({
+  const kyOptions: KyOptions = {
     prefixUrl: endpoint,
     timeout: timeoutMs,
     retry: options.retry ?? 0,
@@ -39,9 +43,11 @@ export function kyRequests(options: AtomscaleClientOptions, endpoint: string, ti
         ...(userHooks.beforeRequest ?? []),
       ],
     },
-  });
+  };
+  let instance: Promise<{ ky: typeof import("ky"); http: KyInstance }> | undefined;
   return async <T>(method: "GET" | "POST", path: string, init: RequestOptions): Promise<T> => {
     const shownPath = `/${path}`;
+    const { ky, http } = await (instance ??= import("ky").then((ky) => ({ ky, http: ky.default.create(kyOptions) })));
     let response: Response;
     try {
       response = await http(path, {
@@ -52,7 +58,7 @@ export function kyRequests(options: AtomscaleClientOptions, endpoint: string, ti
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (error) {
-      throw await toApiError(error, method, shownPath);
+      throw await toApiError(ky, error, method, shownPath);
     }
     if (init.lenient) return parseLeniently(await response.text().catch(() => "")) as T;
     const text = await response.text();

@@ -97,7 +97,11 @@ export function salvageKey(text: string): (SliceKey & { version?: number; points
   }
 }
 
-export async function writeAtomically(fs: FileSystem, path: string, data: unknown, syncDirectory: boolean): Promise<void> {
+/**
+ * Write `data` as a record to a temporary file beside `path` and fsync it; returns the temporary file's
+ * path, for the caller to rename over `path` when its order of renames allows (FileOutbox's put).
+ */
+export async function writeDurably(fs: FileSystem, path: string, data: unknown): Promise<string> {
   const tmp = `${path}.tmp-${randomBytes(6).toString("hex")}`;
   const handle = await fs.open(tmp, "w");
   try {
@@ -106,7 +110,12 @@ export async function writeAtomically(fs: FileSystem, path: string, data: unknow
   } finally {
     await handle.close();
   }
-  await fs.rename(tmp, path);
+  return tmp;
+}
+
+/** Write a record atomically: temporary file, fsync, rename, and (with `syncDirectory`) fsync of the directory. */
+export async function writeAtomically(fs: FileSystem, path: string, data: unknown, syncDirectory: boolean): Promise<void> {
+  await fs.rename(await writeDurably(fs, path, data), path);
   if (syncDirectory) await syncDir(fs, join(path, ".."));
 }
 

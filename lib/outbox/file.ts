@@ -1,7 +1,9 @@
 /**
  * FileOutbox: pending slices as files, for Node and Deno (through `node:fs`). One file per slice and
  * per stream state, written atomically (temporary file, fsync, rename, fsync of the directory), each
- * with a SHA-256 of its content (file-records.ts). Survives `kill -9` at any instant.
+ * with a SHA-256 of its content (file-records.ts). A put renames its slices (and fsyncs their directory)
+ * before the stream states that go with them, so that a state never drops readings before the slice
+ * holding them is durable. Survives `kill -9` (and a power cut, where fsync holds) at any instant.
  * One process per directory (a lock file says which).
  *
  * Layout: `slices/<key hash>.json` (pending), `streams/<data id hash>.json` (state, pruned some time
@@ -14,7 +16,7 @@ import { acquireLockFile } from "../node/lock-file.js";
 import { keyString } from "../types.js";
 import { capacityForFreeSpace } from "./capacity.js";
 import { CorruptSliceError, OutboxReadError } from "./errors.js";
-import { decode, hash, nodeFileSystem, salvageKey, syncDir, writeAtomically, type FileSystem } from "./file-records.js";
+import { decode, hash, nodeFileSystem, salvageKey, syncDir, writeAtomically, writeDurably, type FileSystem } from "./file-records.js";
 import { BaseOutbox, type OutboxOptions, type OutboxStorage, type SliceMeta, type StoredSlice, type StreamState } from "./outbox.js";
 import type { CorruptSlice } from "./types.js";
 
@@ -102,14 +104,39 @@ export class FileOutbox extends BaseOutbox {
         return { slices, streams, corrupt };
       },
       write: async (records, streams) => {
-        // In parallel: a kill between the renames leaves either a state naming a chunk with no file (a
-        // gap, never filled) or a slice file its state does not name yet (open() repairs the state).
-        const files = [
-          ...records.map((r) => ({ path: sliceFile(r), data: r as unknown })),
-          ...streams.map((s) => ({ path: streamFile(s.dataId), data: s as unknown })),
-        ];
-        await Promise.all(files.map((f) => writeAtomically(fs, f.path, f.data, false)));
-        await Promise.all([...new Set(files.map((f) => (f.path.startsWith(slicesDir) ? slicesDir : streamsDir)))].map((d) => syncDir(fs, d)));
+        // Every record's content is written and fsynced in parallel (temporary files); then the renames
+        // in an order a kill or a power cut at any point between them cannot turn into a loss:
+        //   1. the slices' renames, then an fsync of slices/: the slices are durable;
+        //   2. only then the states' renames, then an fsync of streams/.
+        // A state may drop open chunks that one of this put's slices completes: renamed before its
+        // slice was durable, a crash would leave neither (the state no longer holds those readings, the
+        // slice never landed). In this order a crash leaves the old state with some or all of the new
+        // slices — a slice its state does not name yet, which open() repairs (stream-states.ts), while
+        // the old state's open chunks are left out of recovery where a slice of theirs holds as many
+        // points (streamer/open-chunks.ts). Leftover temporary files are removed at open.
+        const slices = records.map((r) => ({ tmp: "", path: sliceFile(r), data: r as unknown }));
+        const states = streams.map((s) => ({ tmp: "", path: streamFile(s.dataId), data: s as unknown }));
+        const all = [...slices, ...states];
+        try {
+          await Promise.all(all.map(async (f) => (f.tmp = await writeDurably(fs, f.path, f.data))));
+        } catch (error) {
+          await Promise.all(all.map((f) => (f.tmp ? fs.rm(f.tmp, { force: true }) : undefined))).catch(() => {});
+          throw error;
+        }
+        try {
+          if (slices.length > 0) {
+            await Promise.all(slices.map((f) => fs.rename(f.tmp, f.path)));
+            await syncDir(fs, slicesDir);
+          }
+          if (states.length > 0) {
+            await Promise.all(states.map((f) => fs.rename(f.tmp, f.path)));
+            await syncDir(fs, streamsDir);
+          }
+        } catch (error) {
+          // The put is refused; what was renamed is found at the next open like any slice of a torn put.
+          await Promise.all(all.map((f) => fs.rm(f.tmp, { force: true }))).catch(() => {});
+          throw error;
+        }
       },
       read: async (meta) => {
         const path = sliceFile(meta);

@@ -8,22 +8,22 @@
  * never the points: see ledger.ts, slice-index.ts) in memory, serialises writes and tells listeners;
  * its parts are the overflow policy (overflow.ts), versions (versions.ts), claims (claims.ts), the read
  * contract (read-contract.ts: storage errors are errors, damaged slices are set aside as corrupt) and
- * the streams' states with their pruning (stream-states.ts). A subclass stores records (memory,
+ * the streams' states with their pruning (stream-states.ts), the writes of slices with the overflow
+ * policy (slice-writes.ts, overflow.ts). A subclass stores records (memory,
  * IndexedDB, files). What to send next is decided by the uploader (lib/upload/schedule.ts), from `order`.
  */
 import type { SliceKey } from "../types.js";
 import { Claims } from "./claims.js";
-import { OutboxFullError } from "./errors.js";
 import { Ledger, type OutboxSummary } from "./ledger.js";
 import { resolveOutboxOptions } from "./options.js";
-import { oldestToDrop, SpaceWaiters } from "./overflow.js";
+import { SpaceWaiters } from "./overflow.js";
 import type { Claim, Outbox, PendingOrder, StorageInfo } from "./interface.js";
 import { corruptKey, ReadContract } from "./read-contract.js";
+import { SliceWrites } from "./slice-writes.js";
 import { StreamStates } from "./stream-states.js";
-import { newRecords, Versions } from "./versions.js";
+import { Versions } from "./versions.js";
 import type {
   CorruptSlice,
-  DropRecord,
   NewSlice,
   OutboxEvent,
   OutboxOptions,
@@ -66,8 +66,6 @@ export abstract class BaseOutbox implements Outbox {
   });
   #corrupt = new Map<string, CorruptSlice>();
   readonly #versions = new Versions();
-  #droppedSlices = 0;
-  #droppedPoints = 0;
   #listeners = new Set<Listener>();
   readonly #space = new SpaceWaiters();
   #ready: Promise<void> | undefined;
@@ -80,6 +78,17 @@ export abstract class BaseOutbox implements Outbox {
     released: () => this.#released(),
     emit: (event) => this.#emit(event),
     keepCorrupt: (slice) => this.#corrupt.set(corruptKey(slice), slice),
+  });
+  readonly #writes = new SliceWrites({
+    storage: () => this.storage,
+    ledger: this.#ledger,
+    versions: this.#versions,
+    streams: this.#streams,
+    overflow: () => this.overflow,
+    capacityBytes: () => this.#capacityBytes,
+    full: (bytes) => this.full(bytes),
+    released: () => this.#released(),
+    emit: (event) => this.#emit(event),
   });
   /** Serialises writes so the index and the store change in the same order. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -145,10 +154,10 @@ export abstract class BaseOutbox implements Outbox {
     return this.#ledger.usedBytes;
   }
   get droppedSlices(): number {
-    return this.#droppedSlices;
+    return this.#writes.droppedSlices;
   }
   get droppedPoints(): number {
-    return this.#droppedPoints;
+    return this.#writes.droppedPoints;
   }
   /** True when `bytes` more would not fit. */
   full(bytes = 0): boolean {
@@ -214,32 +223,7 @@ export abstract class BaseOutbox implements Outbox {
   put(slices: NewSlice[], streams: StreamState[] = []): Promise<SliceMeta[]> {
     return this.#serial(async () => {
       await this.open();
-      const { records, delta } = newRecords(slices, this.#index, this.#versions);
-      const dropped: SliceMeta[] = [];
-      if (delta > 0 && this.full(delta)) {
-        if (this.overflow === "error") throw new OutboxFullError(this.#ledger.usedBytes, this.#capacityBytes, delta);
-        if (this.overflow === "drop-oldest") dropped.push(...oldestToDrop(this.#ledger, records, delta, this.#capacityBytes));
-      }
-      if (dropped.length > 0) await this.storage.delete(dropped);
-      await this.storage.write(records, streams);
-      for (const d of dropped) {
-        this.#ledger.delete(d);
-        this.#droppedSlices += 1;
-        this.#droppedPoints += d.points;
-      }
-      const metas: SliceMeta[] = [];
-      for (const r of records) {
-        // A literal, not rest destructuring (a slow generic copy, once per slice on the hot path).
-        const meta: SliceMeta = { dataId: r.dataId, channel: r.channel, chunkIndex: r.chunkIndex, version: r.version, points: r.points, bytes: r.bytes, complete: r.complete, createdAt: r.createdAt };
-        this.#ledger.append(meta); // (re-)inserted: the index stays in put order
-        metas.push(meta);
-      }
-      for (const st of streams) this.#streams.set(st);
-      if (dropped.length > 0) {
-        this.#emit({ type: "drop", dropped: dropped.map((d): DropRecord => ({ dataId: d.dataId, channel: d.channel, chunkIndex: d.chunkIndex, version: d.version, points: d.points })) });
-      }
-      this.#emit({ type: "change" });
-      return metas;
+      return this.#writes.put(slices, streams);
     });
   }
 
@@ -310,42 +294,17 @@ export abstract class BaseOutbox implements Outbox {
    * the version named is still the pending one. Resolves with what `ack` would have for each.
    */
   ackAll(acks: ReadonlyArray<SliceKey & { version: number }>): Promise<boolean[]> {
-    return this.#serial(async () => {
-      const metas = acks.map((a) => {
-        const meta = this.#index.get(a);
-        return meta && meta.version === a.version ? meta : undefined;
-      });
-      const gone = metas.filter((m): m is SliceMeta => m !== undefined);
-      if (gone.length === 0) return metas.map(() => false);
-      await this.storage.delete(gone);
-      for (const meta of gone) this.#ledger.delete(meta);
-      this.#released();
-      return metas.map((m) => m !== undefined);
-    });
+    return this.#serial(() => this.#writes.ackAll(acks));
   }
 
   /** Remove slices whatever their version (finalize with force, or a user discarding quarantined data). */
   remove(keys: SliceKey[]): Promise<SliceMeta[]> {
-    return this.#serial(async () => {
-      const metas = keys.map((k) => this.#index.get(k)).filter((m): m is SliceMeta => m !== undefined);
-      if (metas.length === 0) return [];
-      await this.storage.delete(metas);
-      for (const m of metas) this.#ledger.delete(m);
-      this.#released();
-      return metas;
-    });
+    return this.#serial(() => this.#writes.remove(keys));
   }
 
   /** Keep this version aside with the server's reason: never retried, never silently deleted. */
   quarantine(key: SliceKey, version: number, info: QuarantineInfo): Promise<SliceMeta | undefined> {
-    return this.#serial(async () => {
-      const meta = this.#index.get(key);
-      if (!meta || meta.version !== version) return undefined;
-      const next = { ...meta, quarantined: info };
-      await this.storage.updateMeta(next);
-      this.#ledger.replace(meta, next);
-      return next;
-    });
+    return this.#serial(() => this.#writes.quarantine(key, version, info));
   }
 
   getStream(dataId: string): StreamState | undefined {

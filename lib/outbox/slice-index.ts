@@ -7,7 +7,7 @@
  * Keys are found through each lane's chunk index → slot table (chunk-slots.ts: 4 bytes a chunk for a
  * contiguous run). `SliceMeta` objects are made on demand and not kept.
  */
-import { keyString, type SliceKey } from "../types.js";
+import type { SliceKey } from "../types.js";
 import { ChunkSlots } from "./chunk-slots.js";
 import type { QuarantineInfo, SliceMeta } from "./types.js";
 
@@ -20,15 +20,6 @@ interface Lane {
   readonly channel: string;
   /** chunk index → slot */
   readonly slots: ChunkSlots;
-}
-
-/** Parse a `keyString` back into its key (channel names never hold NUL: they are refused up front). */
-export function parseKeyString(k: string): SliceKey | undefined {
-  const a = k.indexOf("\u0000");
-  const b = k.lastIndexOf("\u0000");
-  if (a < 0 || b <= a) return undefined;
-  const chunkIndex = Number(k.slice(b + 1));
-  return Number.isSafeInteger(chunkIndex) ? { dataId: k.slice(0, a), channel: k.slice(a + 1, b), chunkIndex } : undefined;
 }
 
 export class SliceIndex {
@@ -282,36 +273,5 @@ export class SliceIndex {
     let lanes = 0;
     for (const lane of this.#lanes) if (lane) lanes += 120 + lane.slots.denseBytes;
     return this.#flags.length * 37 + lanes;
-  }
-}
-
-/** A live view of the index as a `ReadonlyMap` keyed by `keyString` (the uploader's scans). */
-export class SliceIndexView implements ReadonlyMap<string, SliceMeta> {
-  constructor(readonly index: SliceIndex) {}
-  get size(): number {
-    return this.index.size;
-  }
-  get(k: string): SliceMeta | undefined {
-    const key = parseKeyString(k);
-    return key ? this.index.get(key) : undefined;
-  }
-  has(k: string): boolean {
-    const key = parseKeyString(k);
-    return key ? this.index.has(key) : false;
-  }
-  *entries(): MapIterator<[string, SliceMeta]> {
-    for (const m of this.index.oldestFirst()) yield [keyString(m), m];
-  }
-  *keys(): MapIterator<string> {
-    for (const m of this.index.oldestFirst()) yield keyString(m);
-  }
-  *values(): MapIterator<SliceMeta> {
-    yield* this.index.oldestFirst();
-  }
-  forEach(fn: (value: SliceMeta, key: string, map: ReadonlyMap<string, SliceMeta>) => void, thisArg?: unknown): void {
-    for (const [k, m] of this.entries()) fn.call(thisArg, m, k, this);
-  }
-  [Symbol.iterator](): MapIterator<[string, SliceMeta]> {
-    return this.entries();
   }
 }

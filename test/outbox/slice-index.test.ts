@@ -1,6 +1,7 @@
 /** The outbox's compact index: put order, keys, chunks, holes squeezed out, and what it costs per slice. */
 import { describe, expect, it } from "vitest";
-import { SliceIndex, SliceIndexView, parseKeyString } from "../../lib/outbox/slice-index.js";
+import { SliceIndex } from "../../lib/outbox/slice-index.js";
+import { SliceIndexView, parseKeyString } from "../../lib/outbox/slice-index-view.js";
 import type { SliceMeta } from "../../lib/outbox/types.js";
 import { keyString } from "../../lib/types.js";
 
