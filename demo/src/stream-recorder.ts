@@ -161,6 +161,18 @@ export class StreamRecorder {
       this.#poller?.abort();
       this.#poller = undefined;
       panel.say(stopText(result));
+      if (result.status === "deferred") {
+        // The finalize goes on by itself: say so when it lands, unless another stream was started meanwhile.
+        const onState = (e: CustomEvent<{ dataId: string; phase: string }>) => {
+          if (e.detail.dataId !== dataId || e.detail.phase !== "finalized") return;
+          s.removeEventListener("state", onState);
+          if (this.active === undefined && this.last?.dataId === dataId) {
+            panel.say(stopText({ ...result, status: "finalized", unsent: [] }));
+            this.#host.changed();
+          }
+        };
+        s.addEventListener("state", onState);
+      }
     } catch (error) {
       panel.error(error, "stop the stream");
     } finally {

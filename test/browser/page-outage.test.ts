@@ -113,4 +113,36 @@ describe("the instrument page's status bar", () => {
       await browser.close();
     }
   }, 240_000);
+  it.skipIf(skipBrowser)("Stop while the platform is down: says what is still waiting, then that the stream is finalized once it is", async () => {
+    requireChromium();
+    const { first, restart } = await persistentEmulator();
+    emu = first;
+    const browser = await launchChromium();
+    try {
+      const page = await openInstrumentPage(browser, `${emu.url}/`);
+      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(emu.url);
+      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+      await page.getByLabel("Stream name").fill("stop offline");
+      await page.getByRole("button", { name: "Start", exact: true }).click();
+      await expect.poll(streamStatus.bind(null, page)).toMatch(/^Recording ".*" to the platform\./);
+      const dataId = (await pageHook.dataId(page))!;
+      await expect.poll(async () => (await pageHook.recorded(page)).length, { timeout: 20_000 }).toBeGreaterThan(20);
+
+      // The platform goes away, then Stop: the finalize cannot happen now (its wait ends after 10 s).
+      expect(await emu.stop()).toBe(0);
+      emu = undefined;
+      await expect.poll(() => platformLine(page), { timeout: 30_000 }).toMatch(/^Platform: not reachable/);
+      await page.getByRole("button", { name: "Stop", exact: true }).click();
+      await expect.poll(streamStatus.bind(null, page), { timeout: 60_000 }).toMatch(/^Stopped\. \d+ slice\(s\) are still waiting to be sent; the stream is finalized by itself once they are/);
+
+      // The platform is back: the page says so when the deferred finalize lands — without a click.
+      emu = await restart();
+      await expect.poll(streamStatus.bind(null, page), { timeout: 90_000 }).toBe("Stopped: the stream is finalized on the platform.");
+      expectServerEqualsRecorded(await readBack(emu, dataId), await pageHook.recorded(page));
+      const entry = await fetch(`${emu.url}/data_entries/?data_ids=${dataId}`, { headers: { "X-API-KEY": emu.apiKey } });
+      expect(((await entry.json()) as Array<{ pipeline_status: string }>)[0]?.pipeline_status).toBe("success");
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
 });

@@ -32,7 +32,7 @@ describe("a FileOutbox out of file descriptors", () => {
     proxy.setOutage(true);
     const child = spawn("sh", ["-c", `ulimit -n 256 && exec "${process.execPath}" "${SCRIPT}"`], {
       cwd: ROOT,
-      env: { ...process.env, ENDPOINT: proxy.url, API_KEY: emu.apiKey, DATA_ID: dataId, DIR: dir, CHUNKS: String(CHUNKS), HOLD_MS: "1500" },
+      env: { ...process.env, ENDPOINT: proxy.url, API_KEY: emu.apiKey, DATA_ID: dataId, DIR: dir, CHUNKS: String(CHUNKS), HOLD_MS: "30000" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
