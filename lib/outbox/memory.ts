@@ -16,6 +16,8 @@ export class MemoryOutbox extends BaseOutbox {
         for (const r of records) slices.set(keyString(r), r);
       },
       read: async (meta: SliceMeta) => slices.get(keyString(meta)),
+      // One request's slices in one call (the read contract settles them without a promise each).
+      readMany: async (metas: SliceMeta[]) => metas.map((m) => ({ status: "fulfilled" as const, value: slices.get(keyString(m)) })),
       delete: async (metas: SliceMeta[]) => {
         for (const m of metas) if (slices.get(keyString(m))?.version === m.version) slices.delete(keyString(m));
       },
