@@ -74,7 +74,7 @@ export class ChunkTransformer implements Transformer<Reading | Reading[], Slice[
   /** Check and add readings (a bad one throws, naming it, and nothing of the batch is taken); returns the slices they completed, and (re)arms the latency timer for the rest. */
   add(batch: Reading | readonly Reading[]): Slice[] {
     const full = this.#chunker.add(batch);
-    if (this.#timer.live) this.#timer.update(this.#chunker.dirty); // maxLatencyMs 0 or Infinity: no timer to arm or stop
+    this.#timer.update(this.#chunker.dirty);
     return full;
   }
 
