@@ -66,16 +66,43 @@ export class ReadContract {
     } catch (error) {
       reads = present.map(() => ({ status: "rejected", reason: error }));
     }
+    // The common case settles here, without a promise per key: the record read is the version pending.
+    const out: Array<PromiseSettledResult<StoredSlice | undefined> | undefined> = [];
+    const slow: Array<Promise<void>> = [];
     let i = 0;
-    return Promise.allSettled(
-      keys.map(async (key, k) => {
-        const meta = metas[k];
-        if (!meta) return undefined;
-        const r = reads[i++]!;
-        if (r.status === "rejected") throw await this.#failed(meta, r.reason);
-        return this.#done(key, meta, r.value);
-      }),
-    );
+    keys.forEach((key, k) => {
+      const meta = metas[k];
+      if (!meta) {
+        out[k] = { status: "fulfilled", value: undefined };
+        return;
+      }
+      const r = reads[i++]!;
+      if (r.status === "fulfilled" && r.value && r.value.version === meta.version) {
+        out[k] = { status: "fulfilled", value: this.#current(key, r.value) };
+        return;
+      }
+      out[k] = undefined;
+      slow.push(
+        (async () => {
+          if (r.status === "rejected") throw await this.#failed(meta, r.reason);
+          return this.#done(key, meta, r.value);
+        })().then(
+          (value) => void (out[k] = { status: "fulfilled", value }),
+          (reason: unknown) => void (out[k] = { status: "rejected", reason }),
+        ),
+      );
+    });
+    if (slow.length > 0) await Promise.all(slow);
+    return out as Array<PromiseSettledResult<StoredSlice | undefined>>;
+  }
+
+  /**
+   * The record read at the version pending, with the index's quarantine (it may have changed while the
+   * storage read). The record itself when that changes nothing (no copy per slice).
+   */
+  #current(key: SliceKey, stored: StoredSlice): StoredSlice {
+    const quarantined = this.#host.ledger.index.get(key)?.quarantined ?? stored.quarantined;
+    return quarantined === stored.quarantined ? stored : { ...stored, quarantined };
   }
 
   /** A storage read that threw: damage is set aside (CorruptSliceError), anything else is an OutboxReadError. */
@@ -88,7 +115,7 @@ export class ReadContract {
   /** What a storage read found, checked against the index (the read contract above). */
   async #done(key: SliceKey, meta: SliceMeta, stored: StoredSlice | undefined): Promise<StoredSlice | undefined> {
     const { ledger } = this.#host;
-    if (stored && stored.version === meta.version) return { ...stored, quarantined: ledger.index.get(key)?.quarantined ?? stored.quarantined };
+    if (stored && stored.version === meta.version) return this.#current(key, stored);
     if (stored) {
       // Another writer sharing the store put a different version: that one is what is pending now.
       await this.#host.serial(async () => {

@@ -28,6 +28,11 @@ interface ChannelBuffer {
   /** The `add` call that saved this buffer's state below (to undo that call's readings). */
   epoch: number;
   saved: { chunkIndex: number; n: number; timestamps: number[]; values: number[]; units: string | undefined; sent: number } | undefined;
+  /**
+   * The channel that came after this one last time (readings of several channels arrive in turn): the
+   * hot loop tries it before the Map. A hint only, always a buffer held in the Map (`#undo` clears them).
+   */
+  follower: ChannelBuffer | undefined;
 }
 
 export interface ChunkerOptions {
@@ -79,12 +84,19 @@ export class Chunker {
     const channels = this.#channels;
     const ppc = this.pointsPerChunk;
     let i = 0;
+    let prev: ChannelBuffer | undefined;
     try {
       for (; i < readings.length; i++) {
         const r = readings[i]!;
-        let ch = typeof r === "object" && r !== null ? channels.get(r.channel) : undefined;
+        let ch: ChannelBuffer | undefined;
+        if (typeof r === "object" && r !== null) {
+          const guess = prev?.follower;
+          ch = guess !== undefined && guess.name === r.channel ? guess : channels.get(r.channel);
+        }
         // A channel first seen (or not an object: throws), or first touched in this call (its state saved for an undo).
         if (ch === undefined || ch.epoch !== epoch) ch = this.#touch(r, i, epoch, ch);
+        if (prev !== undefined) prev.follower = ch;
+        prev = ch;
         const t = r.t;
         const value = r.value;
         // Finite numbers (NaN and ±Infinity fail both comparisons), times in epoch seconds; else checkReading throws naming the field.
@@ -147,6 +159,7 @@ export class Chunker {
       sent: 0,
       epoch,
       saved: undefined, // new in this call: undone by removing it
+      follower: undefined,
     };
     this.#channels.set(r.channel, ch);
     return ch;
@@ -163,6 +176,7 @@ export class Chunker {
    * are the saved arrays themselves, filled only past the saved count: their first `n` entries are intact.
    */
   #undo(epoch: number): void {
+    for (const ch of this.#channels.values()) ch.follower = undefined; // may name a buffer dropped below
     for (const [name, ch] of this.#channels) {
       if (ch.epoch !== epoch) continue;
       const saved = ch.saved;

@@ -24,7 +24,14 @@ export class Ledger {
 
   /** The stored form: `[channel, [from, to, points, from, to, points, …]]` per channel. */
   toStored(): Array<[string, number[]]> {
-    return [...this.#channels].map(([channel, runs]) => [channel, runs.flat()]);
+    // Written with every put of the stream's slices: loops, not spread + map + flat.
+    const out: Array<[string, number[]]> = [];
+    for (const [channel, runs] of this.#channels) {
+      const flat: number[] = [];
+      for (const [from, to, points] of runs) flat.push(from, to, points);
+      out.push([channel, flat]);
+    }
+    return out;
   }
 
   get channels(): string[] {

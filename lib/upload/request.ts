@@ -111,14 +111,17 @@ export class SliceRequests {
         await client.ingestChunkMulti({ dataId: id, chunkIndex: task.chunkIndex, channels });
       }
       this.#o.succeeded();
+      const { solo, retained } = this.#o;
+      const strikes = this.#strikes;
       for (const s of sent) {
-        this.#o.solo.delete(keyString(s));
-        this.#strikes.delete(keyString(s));
-        this.#o.retained.add(s);
+        const k = keyString(s); // once a slice: the sets below are empty unless requests failed
+        if (solo.size > 0) solo.delete(k);
+        if (strikes.size > 0) strikes.delete(k);
+        retained.add(s, k);
       }
       // One delete for the whole request; a key whose newer version arrived meanwhile stays pending.
       await outbox.ackAll(sent);
-      this.#o.acked(task.dataId, sent.map(meta));
+      this.#o.acked(task.dataId, sent); // read at once, not kept: no metadata copy per slice
     } catch (error) {
       inDoubt = this.#lost(error, sent);
       await this.#o.failed(error, task.dataId, sent.map(meta));

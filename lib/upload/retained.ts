@@ -20,7 +20,9 @@ export class RetainedSlices {
    * skipped when reached). Not the Map's own order: iterating a Map from its start walks over every entry
    * deleted since its last rehash, so evicting the oldest one by one cost O(held) each.
    */
-  #order: Array<[string, StoredSlice]> = [];
+  #orderKeys: string[] = [];
+  /** The slice each of `#orderKeys` was acked with (two arrays: no pair allocated per slice). */
+  #orderSlices: StoredSlice[] = [];
   #head = 0;
   #bytes = 0;
 
@@ -38,10 +40,9 @@ export class RetainedSlices {
     return this.#bytes;
   }
 
-  /** Hold the newest acked version of a key. */
-  add(slice: StoredSlice): void {
+  /** Hold the newest acked version of a key (`k`: its keyString, when the caller has it). */
+  add(slice: StoredSlice, k: string = keyString(slice)): void {
     if (this.#limit <= 0) return;
-    const k = keyString(slice);
     const old = this.#slices.get(k);
     if (old) {
       if (old.version > slice.version) return;
@@ -49,16 +50,29 @@ export class RetainedSlices {
     }
     if (slice.bytes > this.#limit) return; // larger than everything that may be held
     this.#slices.set(k, slice);
-    this.#order.push([k, slice]);
+    const keys = this.#orderKeys;
+    const held = this.#orderSlices;
+    keys.push(k);
+    held.push(slice);
     this.#bytes += slice.bytes;
     // The oldest acked go first, until what is held fits.
-    while (this.#bytes > this.#limit && this.#head < this.#order.length) {
-      const [key, s] = this.#order[this.#head++]!;
+    while (this.#bytes > this.#limit && this.#head < keys.length) {
+      const key = keys[this.#head]!;
+      const s = held[this.#head]!;
+      this.#head++;
       if (this.#slices.get(key) === s) this.#remove(key, s);
     }
     // Squeeze out what was passed or replaced once it outnumbers what is held (amortised O(1) a slice).
-    if (this.#order.length > 2 * this.#slices.size + 1024) {
-      this.#order = this.#order.slice(this.#head).filter(([key, s]) => this.#slices.get(key) === s);
+    if (keys.length > 2 * this.#slices.size + 1024) {
+      const nextKeys: string[] = [];
+      const nextSlices: StoredSlice[] = [];
+      for (let i = this.#head; i < keys.length; i++) {
+        if (this.#slices.get(keys[i]!) !== held[i]) continue;
+        nextKeys.push(keys[i]!);
+        nextSlices.push(held[i]!);
+      }
+      this.#orderKeys = nextKeys;
+      this.#orderSlices = nextSlices;
       this.#head = 0;
     }
   }
@@ -84,7 +98,8 @@ export class RetainedSlices {
   drop(dataId: string): void {
     for (const [k, s] of this.#slices) if (s.dataId === dataId) this.#remove(k, s);
     if (this.#slices.size === 0) {
-      this.#order = [];
+      this.#orderKeys = [];
+      this.#orderSlices = [];
       this.#head = 0;
     }
   }

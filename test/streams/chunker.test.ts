@@ -25,6 +25,39 @@ describe("Chunker", () => {
     expect(show(chunker.seal())).toEqual(["a#1:4,5@3,4:K:false", "new#0:9@3::false"]);
   });
 
+  it("channels in turn, in a changing order, and a channel undone with its batch: every reading lands in its own channel", () => {
+    // The hot loop guesses each reading's channel from the one before (the order it came in last time);
+    // a guess must never place a reading in another channel, nor in a buffer an undo dropped.
+    const chunker = new Chunker({ pointsPerChunk: 4 });
+    const expected = new Map<string, number[]>();
+    const slices: Slice[] = [];
+    const put = (batch: Reading[]) => {
+      slices.push(...chunker.add(batch));
+      for (const r of batch) expected.set(r.channel, [...(expected.get(r.channel) ?? []), r.value]);
+    };
+    let t = T0;
+    put(["x", "y", "z"].map((channel, i) => ({ channel, t, value: i })));
+    // "new" opens after "y" in a batch that fails: undone, the hint from "y" must not keep its buffer.
+    expect(() => chunker.add([{ channel: "x", t: ++t, value: 10 }, { channel: "y", t, value: 11 }, { channel: "new", t, value: 12 }, { channel: "z", t, value: Number.NaN }])).toThrow(/readings\[3\]\.value/);
+    put([{ channel: "x", t: ++t, value: 20 }, { channel: "y", t, value: 21 }, { channel: "new", t, value: 22 }, { channel: "z", t, value: 23 }]);
+    // Orders that change from turn to turn, and names that share a prefix.
+    const orders = [["z", "y", "x", "new"], ["x", "new", "y", "z"], ["new", "x", "z", "y"], ["y", "y", "x", "z"]];
+    for (let k = 0; k < 12; k++) {
+      t++;
+      put(orders[k % orders.length]!.map((channel, i) => ({ channel: String(channel), t: t + i * 1e-3, value: 100 * k + i })));
+    }
+    slices.push(...chunker.seal());
+    // Every value, per channel, in chunk order, exactly as it went in; chunk indexes without gaps.
+    const got = new Map<string, number[]>();
+    for (const c of expected.keys()) {
+      const own = slices.filter((x) => x.channel === c).sort((a, b) => a.chunkIndex - b.chunkIndex);
+      expect(own.map((x) => x.chunkIndex)).toEqual(own.map((_, i) => i));
+      got.set(c, own.flatMap((x) => x.values));
+    }
+    expect(got).toEqual(expected);
+    expect(slices.map((x) => x.channel).filter((c) => !expected.has(c))).toEqual([]);
+  });
+
   it("each field is checked as the reading is copied, named as in Chunker.check", () => {
     const cases: Array<[unknown, RegExp]> = [
       [null, /readings\[1\] must be an object/],
