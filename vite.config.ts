@@ -16,6 +16,9 @@ export default defineConfig({
   build: {
     outDir: "../dist/demo",
     emptyOutDir: true,
+    // One script: the service worker precaches what the HTML names, so a chunk loaded later (the client
+    // imports ky at its first request that is not an upload) would be missing after a reload offline.
+    rollupOptions: { output: { inlineDynamicImports: true } },
   },
   test: {
     root: ".",

@@ -44,6 +44,7 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       })
-      .catch(async () => (await caches.match(request.mode === "navigate" ? scope : request, { ignoreSearch: true })) ?? (await caches.match(scope)) ?? Response.error()),
+      // Offline: the cached copy; the page itself for a navigation — never the page in place of a script.
+      .catch(async () => (await caches.match(request.mode === "navigate" ? scope : request, { ignoreSearch: true })) ?? (request.mode === "navigate" ? await caches.match(scope) : undefined) ?? Response.error()),
   );
 });

@@ -47,7 +47,12 @@ export function kyRequests(options: AtomscaleClientOptions, endpoint: string, ti
   let instance: Promise<{ ky: typeof import("ky"); http: KyInstance }> | undefined;
   return async <T>(method: "GET" | "POST", path: string, init: RequestOptions): Promise<T> => {
     const shownPath = `/${path}`;
-    const { ky, http } = await (instance ??= import("ky").then((ky) => ({ ky, http: ky.default.create(kyOptions) })));
+    // A failed import (a page whose script chunk could not load) is not kept: the next request tries again.
+    const loading = (instance ??= import("ky").then((ky) => ({ ky, http: ky.default.create(kyOptions) })));
+    loading.catch(() => {
+      if (instance === loading) instance = undefined;
+    });
+    const { ky, http } = await loading;
     let response: Response;
     try {
       response = await http(path, {
