@@ -6,7 +6,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { ARTIFACTS_DIR, requireChromium, skipBrowser } from "../helpers/browser.js";
 import { spawnServe, type RunningEmulator } from "../helpers/emulator.js";
@@ -30,6 +30,14 @@ async function persistentEmulator() {
   return { first, restart: () => spawnServe({ args: ["--data-dir", dataDir, "--port", port] }) };
 }
 
+/** The instrument page of the emulator at `url`, once it has found it, with a simulated instrument on card 1. */
+async function pageWithSimulator(browser: Browser, url: string): Promise<Page> {
+  const page = await openInstrumentPage(browser, `${url}/`);
+  await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(url);
+  await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+  return page;
+}
+
 describe("the instrument page's status bar", () => {
   it.skipIf(skipBrowser)("says retrying during an outage and key refused after a wrong key, in plain words; nothing is lost", async () => {
     requireChromium();
@@ -37,10 +45,8 @@ describe("the instrument page's status bar", () => {
     emu = first;
     const browser = await launchChromium();
     try {
-      const page = await openInstrumentPage(browser, `${emu.url}/`);
-      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(emu.url);
+      const page = await pageWithSimulator(browser, emu.url);
       const key = emu.apiKey;
-      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
       await page.getByRole("button", { name: "Start", exact: true }).click();
       await expect.poll(streamStatus.bind(null, page)).toMatch(/^Recording ".*" to the platform\./);
       await expect.poll(() => platformLine(page)).toMatch(/^Platform: reachable/);
@@ -85,9 +91,7 @@ describe("the instrument page's status bar", () => {
     emu = first;
     const browser = await launchChromium();
     try {
-      const page = await openInstrumentPage(browser, `${emu.url}/`);
-      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(emu.url);
-      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+      const page = await pageWithSimulator(browser, emu.url);
       expect(await emu.stop()).toBe(0);
       emu = undefined;
 
@@ -113,15 +117,14 @@ describe("the instrument page's status bar", () => {
       await browser.close();
     }
   }, 240_000);
+
   it.skipIf(skipBrowser)("Stop while the platform is down: says what is still waiting, then that the stream is finalized once it is", async () => {
     requireChromium();
     const { first, restart } = await persistentEmulator();
     emu = first;
     const browser = await launchChromium();
     try {
-      const page = await openInstrumentPage(browser, `${emu.url}/`);
-      await expect.poll(() => page.getByRole("status", { name: "Settings status" }).textContent()).toContain(emu.url);
-      await card(page, 1).getByRole("button", { name: "Use simulated instrument" }).click();
+      const page = await pageWithSimulator(browser, emu.url);
       await page.getByLabel("Stream name").fill("stop offline");
       await page.getByRole("button", { name: "Start", exact: true }).click();
       await expect.poll(streamStatus.bind(null, page)).toMatch(/^Recording ".*" to the platform\./);
